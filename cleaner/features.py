@@ -1,0 +1,116 @@
+"""Cheap per-block text statistics, computed once per block.
+
+Everything the heuristics and the line model read about a block's own text
+lives here, so each block is scanned a fixed, small number of times.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
+_TEASER_END = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*\W*$")
+_DATE = re.compile(
+    r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
+    r"|\b(?:19|20)\d{2}\b"
+)
+_BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
+_SEPARATORS = re.compile(r"\s[|»›>/·•]\s")
+_URLISH = re.compile(r"https?://|www\.|@\w+\.\w{2,}|\.(?:com|de|fr|org|net)\b")
+
+STOPWORD_DIR = Path(__file__).parent / "data" / "stopwords"
+# Fewer stop-word hits than this in a page: no language is guessed.
+_MIN_LANG_HITS = 3
+_LANG_SAMPLE_WORDS = 3000
+
+
+@functools.lru_cache(maxsize=1)
+def stopwords() -> dict[str, frozenset[str]]:
+    """Stop-word lists per language code, one word a line in data/stopwords/."""
+    lists = {}
+    for path in sorted(STOPWORD_DIR.glob("*.txt")):
+        words = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.strip().lower()
+            if line and not line.startswith("#"):
+                words.append(line)
+        lists[path.stem] = frozenset(words)
+    return lists
+
+
+@functools.lru_cache(maxsize=1)
+def _any_stopword() -> frozenset[str]:
+    return frozenset().union(*stopwords().values()) if stopwords() else frozenset()
+
+
+def guess_language(texts) -> str | None:
+    """The language whose stop words are most frequent in the page, or None."""
+    counts: dict[str, int] = {}
+    lists = stopwords()
+    seen = 0
+    for text in texts:
+        for word in _WORD.findall(text.lower()):
+            seen += 1
+            for lang, words in lists.items():
+                if word in words:
+                    counts[lang] = counts.get(lang, 0) + 1
+        if seen > _LANG_SAMPLE_WORDS:
+            break
+    if not counts:
+        return None
+    lang, hits = max(sorted(counts.items()), key=lambda kv: kv[1])
+    return lang if hits >= _MIN_LANG_HITS else None
+
+
+@dataclass(frozen=True, slots=True)
+class TextStats:
+    chars: int
+    words: int
+    stop: int  # stop words of the page's language
+    commas: int
+    digits: int
+    capitalised: int  # words starting with an upper-case letter
+    sentence_end: bool  # ends like a sentence (. ! ? … :)
+    teaser_end: bool  # ends with an ellipsis: a cut-off teaser
+    all_caps: bool
+    bullet: bool
+    separators: int  # " | ", " » " ... as in breadcrumbs and menus
+    has_date: bool
+    urlish: bool
+
+    @property
+    def stop_ratio(self) -> float:
+        return self.stop / self.words if self.words else 0.0
+
+
+def text_stats(text: str, stop: frozenset[str]) -> TextStats:
+    words = _WORD.findall(text)
+    lower = [w.lower() for w in words]
+    letters_upper = text.upper()
+    return TextStats(
+        chars=len(text),
+        words=len(words),
+        stop=sum(1 for w in lower if w in stop),
+        commas=text.count(",") + text.count("،"),
+        digits=len(_DIGIT.findall(text)),
+        capitalised=sum(1 for w in words if w[0].isupper()),
+        sentence_end=bool(_SENTENCE_END.search(text)),
+        teaser_end=bool(_TEASER_END.search(text)),
+        all_caps=letters_upper == text and text.lower() != text,
+        bullet=bool(_BULLET.match(text)),
+        separators=len(_SEPARATORS.findall(text)),
+        has_date=bool(_DATE.search(text)),
+        urlish=bool(_URLISH.search(text)),
+    )
+
+
+def stop_list(lang: str | None) -> frozenset[str]:
+    """The page language's stop words, or every list's when no language was guessed."""
+    if lang and lang in stopwords():
+        return stopwords()[lang]
+    return _any_stopword()

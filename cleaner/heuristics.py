@@ -1,0 +1,221 @@
+"""Generic heuristics: work on any site and language without a rule.
+
+Each heuristic has an id (what a removal record names) and a reason (what a
+person reads). The pipeline calls them in a fixed order; see pipeline.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .features import TextStats
+
+
+@dataclass(frozen=True, slots=True)
+class Heuristic:
+    id: str
+    reason: str
+
+
+BEFORE_HEADLINE = Heuristic("before-headline", "site chrome before the headline (menu, category, date, site name)")
+TAIL_SECTION = Heuristic("tail-section", "after a marker that opens a trailing section (comments, related, most read)")
+DUPLICATE = Heuristic("duplicate", "repeats a block already kept (a headline or teaser shown twice)")
+OUTSIDE_ARTICLE = Heuristic("outside-article", "outside the article's prose region and does not read as prose")
+SHORT_LINE_RUN = Heuristic("short-line-run", "in a run of short title-like lines (menu, link list, teasers)")
+NOT_PROSE = Heuristic("not-prose", "too short or too list-like to be article text")
+LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
+
+HEURISTICS = (BEFORE_HEADLINE, TAIL_SECTION, DUPLICATE, OUTSIDE_ARTICLE, SHORT_LINE_RUN, NOT_PROSE, LINE_MODEL)
+
+# Prose thresholds (jusText uses 70 chars / 0.30 stop-word density for "good";
+# page dumps carry many one-sentence paragraphs, so the bar is lower here).
+PROSE_MIN_WORDS = 8
+PROSE_MIN_STOP_RATIO = 0.15
+LONG_PROSE_WORDS = 25
+# A "short line": what menus, link lists and teaser headlines are made of.
+SHORT_LINE_WORDS = 6
+# How many short lines in a row make a run (a link list) rather than a subheading.
+SHORT_RUN_MIN = 3
+# How far before the article's first prose block a headline may stand.
+HEADLINE_LOOKBACK = 12
+HEADLINE_MIN_WORDS = 2
+HEADLINE_MAX_WORDS = 30
+# Prose after a tail marker, as a share of the article's prose before it,
+# below which the marker is taken to close the article.
+TAIL_MAX_PROSE_SHARE = 0.35
+
+
+def prose_score(s: TextStats) -> float:
+    """How much a block reads like article prose, 0..1, from its text alone."""
+    if s.words == 0:
+        return 0.0
+    score = 0.0
+    if s.words >= PROSE_MIN_WORDS:
+        score += 0.35
+    if s.words >= LONG_PROSE_WORDS:
+        score += 0.2
+    if s.stop_ratio >= PROSE_MIN_STOP_RATIO:
+        score += 0.25
+    if s.sentence_end:
+        score += 0.15
+    if s.commas:
+        score += 0.05
+    if s.teaser_end:
+        score -= 0.25
+    if s.separators >= 2 or s.urlish:
+        score -= 0.2
+    if s.all_caps:
+        score -= 0.2
+    return max(0.0, min(1.0, score))
+
+
+def is_prose(s: TextStats) -> bool:
+    return prose_score(s) >= 0.6
+
+
+def densest_region(weights: list[float]) -> tuple[int, int]:
+    """The run of blocks with the largest total weight (Kadane): [start, end)."""
+    best, best_start, best_end = 0.0, 0, 0
+    run, run_start = 0.0, 0
+    for i, w in enumerate(weights):
+        if run <= 0:
+            run, run_start = w, i
+        else:
+            run += w
+        if run > best:
+            best, best_start, best_end = run, run_start, i + 1
+    return best_start, best_end
+
+
+def headline_score(s: TextStats) -> float:
+    """How much a block looks like a headline (0: not at all)."""
+    if not HEADLINE_MIN_WORDS <= s.words <= HEADLINE_MAX_WORDS:
+        return 0.0
+    if s.teaser_end or s.separators or s.urlish or s.bullet:
+        return 0.0
+    if s.has_date and s.words <= 6:  # "vendredi 13 février 2026", "Nov 19, 2019"
+        return 0.0
+    score = 1.0 + min(s.words, 12) / 12
+    if s.chars > 0 and s.digits > s.chars / 4:
+        score -= 0.5
+    return score
+
+
+# Scores (prose_score) a block needs to stay, by where it stands.
+IN_REGION_MIN_SCORE = 0.2
+LEAD_MIN_SCORE = 0.5
+OUTSIDE_MIN_SCORE = 0.6
+# Region weights: prose pulls the region in by its length, anything else pushes
+# it away a little, a rule hit (boilerplate for sure) a lot.
+NON_PROSE_WEIGHT = -3.0
+RULE_HIT_WEIGHT = -15.0
+# The guard: when less than this share of the page's prose words survives,
+# the best prose region is restored.
+GUARD_MIN_KEPT_SHARE = 0.15
+GUARD = Heuristic("guard", "restored by the over-pruning guard")
+
+
+def region_weight(score: float, s: TextStats, hit) -> float:
+    if hit is not None and hit.action != "keep":
+        return RULE_HIT_WEIGHT
+    if score >= OUTSIDE_MIN_SCORE:
+        return float(min(s.words, 80))
+    return NON_PROSE_WEIGHT
+
+
+def trim_region_end(start: int, end: int, stats: list[TextStats], hits) -> int:
+    """The article's body ends on a sentence: drop trailing non-sentence blocks."""
+    while end - 1 > start and not (stats[end - 1].sentence_end and not stats[end - 1].teaser_end):
+        end -= 1
+    return end
+
+
+def find_tail(start, end, scores, stats, hits) -> int | None:
+    """The first tail marker after the article's prose beyond which little prose follows."""
+    before = 0.0
+    total = sum(s.words for i, s in enumerate(stats) if scores[i] >= OUTSIDE_MIN_SCORE)
+    for i, rule in enumerate(hits):
+        if scores[i] >= OUTSIDE_MIN_SCORE:
+            before += stats[i].words
+        if rule is None or rule.action != "tail" or i < start:
+            continue
+        after = total - before
+        if after <= TAIL_MAX_PROSE_SHARE * before:
+            return i
+    return None
+
+
+def find_headline(start: int, norms: list[str], stats: list[TextStats], verdicts) -> int | None:
+    """The headline: the best title-like block shortly before the first prose block.
+
+    A block the page repeats (the dump shows the headline twice) is a strong
+    hint; otherwise nearer is better. The first occurrence is the one kept.
+    """
+    best, best_score = None, 0.0
+    lo = max(0, start - HEADLINE_LOOKBACK)
+    for i in range(start - 1, lo - 1, -1):
+        if verdicts[i] is not None:
+            continue
+        score = headline_score(stats[i])
+        if score <= 0:
+            continue
+        repeats = sum(1 for j in range(lo, start) if norms[j] == norms[i])
+        score += 1.0 if repeats > 1 else 0.0
+        score -= 0.15 * (start - 1 - i)
+        if score > best_score or (score == best_score and repeats > 1):
+            best, best_score = i, score
+    if best is not None:
+        first = next(j for j in range(lo, start) if norms[j] == norms[best])
+        return first
+    return None
+
+
+def short_line_runs(stats: list[TextStats], verdicts) -> list[bool]:
+    """Blocks in a run of SHORT_RUN_MIN+ short non-sentence lines (rule hits count as part of a run)."""
+    n = len(stats)
+    short = [
+        verdicts[i] is not None or (stats[i].words <= SHORT_LINE_WORDS and not stats[i].sentence_end)
+        for i in range(n)
+    ]
+    flags = [False] * n
+    i = 0
+    while i < n:
+        if not short[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and short[j]:
+            j += 1
+        free = [k for k in range(i, j) if verdicts[k] is None]
+        if j - i >= SHORT_RUN_MIN and len(free) >= 2:
+            for k in free:
+                flags[k] = True
+        i = j
+    return flags
+
+
+def next_to_article(i: int, start: int, end: int, verdicts) -> bool:
+    """Right before the region or right after its last block (rule hits in between allowed)."""
+    if start <= i < end:
+        return True
+    if i >= end:
+        return all(verdicts[k] is not None for k in range(end, i)) or i - end <= 1
+    return start - i <= 2
+
+
+def guard_over_pruning(page, verdicts):
+    """A page where almost all prose would go keeps its best prose region instead."""
+    prose_words = [s.words if prose_score(s) >= OUTSIDE_MIN_SCORE else 0 for s in page.stats]
+    total = sum(prose_words)
+    if total == 0:
+        return verdicts
+    kept = sum(w for w, v in zip(prose_words, verdicts) if v is None)
+    if kept >= GUARD_MIN_KEPT_SHARE * total:
+        return verdicts
+    weights = [float(w) if w else NON_PROSE_WEIGHT for w in prose_words]
+    start, end = densest_region(weights)
+    restored = list(verdicts)
+    for i in range(start, end):
+        if prose_words[i] and restored[i] is not None and page.hits[i] is None:
+            restored[i] = None
+    return restored

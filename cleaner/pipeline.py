@@ -1,0 +1,160 @@
+"""The explicit chain: rules -> prose region -> tail -> headline -> judgement -> guard.
+
+`judge(blocks, ...)` labels every block kept or removed (with the id of the
+rule or heuristic and a reason); `run` repeats it on the kept blocks until
+nothing more goes, which is what makes cleaning idempotent.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from . import heuristics as H
+from .features import TextStats, guess_language, stop_list, text_stats
+from .model import Block
+from .normalize import normalize
+from .rules import Matcher, Rule, RuleSet, load_builtin, select_rulesets
+
+# Passes of judge() before giving up on reaching a fixed point (in practice 2-3).
+MAX_PASSES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    rule: str  # rule or heuristic id
+    reason: str
+
+
+@dataclass(slots=True)
+class Page:
+    """What the judgement reads about one page; built once per pass."""
+
+    blocks: list[Block]
+    norms: list[str]
+    stats: list[TextStats]
+    hits: list[Rule | None]
+    lang: str | None
+    rulesets: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(rulesets: tuple[RuleSet, ...]) -> Matcher:
+    return Matcher(rulesets)
+
+
+def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None) -> Page:
+    norms = [normalize(b.text) for b in blocks]
+    lang = guess_language(b.text for b in blocks)
+    stop = stop_list(lang)
+    stats = [text_stats(b.text, stop) for b in blocks]
+    active = tuple(select_rulesets(rulesets, norms, url))
+    matcher = _matcher(active)
+    hits = [matcher.match(n) if n else None for n in norms]
+    return Page(blocks, norms, stats, hits, lang, tuple(rs.id for rs in active if rs.scope != "generic"))
+
+
+def rule_verdict(rule: Rule) -> Verdict:
+    return Verdict(rule.id, rule.reason)
+
+
+def judge(page: Page) -> list[Verdict | None]:
+    """One pass: a Verdict for every removed block, None for every kept one."""
+    n = len(page.blocks)
+    verdicts: list[Verdict | None] = [None] * n
+    if n == 0:
+        return verdicts
+    stats, hits = page.stats, page.hits
+
+    # 1. rules: drop and tail markers go; keep rules are decided below
+    for i, rule in enumerate(hits):
+        if rule is not None and rule.action != "keep":
+            verdicts[i] = rule_verdict(rule)
+
+    # 2. the densest prose region
+    scores = [0.0 if verdicts[i] else H.prose_score(s) for i, s in enumerate(stats)]
+    weights = [H.region_weight(scores[i], stats[i], hits[i]) for i in range(n)]
+    start, end = H.densest_region(weights)
+    if end <= start:
+        return _no_article(page, verdicts, scores)
+    end = H.trim_region_end(start, end, stats, hits)
+
+    # 3. tail: a marker after the article's prose closes it
+    tail = H.find_tail(start, end, scores, stats, hits)
+    if tail is not None:
+        marker = hits[tail]
+        for i in range(tail + 1, n):
+            if verdicts[i] is None:
+                verdicts[i] = Verdict(H.TAIL_SECTION.id, f"{H.TAIL_SECTION.reason}: after {page.blocks[tail].text[:40]!r} ({marker.id})")
+        end = min(end, tail)
+
+    # 4. the headline, and the chrome before it
+    headline = H.find_headline(start, page.norms, stats, verdicts)
+    first = headline if headline is not None else start
+    for i in range(first):
+        if verdicts[i] is None:
+            verdicts[i] = Verdict(H.BEFORE_HEADLINE.id, H.BEFORE_HEADLINE.reason)
+
+    # 5. everything else: inside the region prose and short in-body lines stay,
+    #    runs of short lines go; outside it only sentences and attribution stay
+    runs = H.short_line_runs(stats, verdicts)
+    kept_norms: set[str] = set()
+    for i in range(first, n):
+        if verdicts[i] is not None:
+            continue
+        s = stats[i]
+        if page.norms[i] in kept_norms and s.words > 0:
+            verdicts[i] = Verdict(H.DUPLICATE.id, H.DUPLICATE.reason)
+            continue
+        if i == headline:
+            pass
+        elif hits[i] is not None and hits[i].action == "keep" and H.next_to_article(i, start, end, verdicts):
+            pass
+        elif start <= i < end:
+            if runs[i]:
+                verdicts[i] = Verdict(H.SHORT_LINE_RUN.id, H.SHORT_LINE_RUN.reason)
+            elif scores[i] < H.IN_REGION_MIN_SCORE and s.words < 2:
+                verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
+        elif headline is not None and headline < i < start:
+            if scores[i] < H.LEAD_MIN_SCORE:
+                verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
+        elif not (scores[i] >= H.OUTSIDE_MIN_SCORE and s.sentence_end and not s.teaser_end):
+            verdicts[i] = Verdict(H.OUTSIDE_ARTICLE.id, H.OUTSIDE_ARTICLE.reason)
+        if verdicts[i] is None:
+            kept_norms.add(page.norms[i])
+    return verdicts
+
+
+def _no_article(page: Page, verdicts, scores) -> list[Verdict | None]:
+    """No prose region at all: keep what is not boilerplate by rule and reads as text."""
+    for i, s in enumerate(page.stats):
+        if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
+            verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
+    return verdicts
+
+
+def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None):
+    """Judge until a fixed point: (kept blocks, {index: Verdict}, recognised sets)."""
+    removed: dict[int, Verdict] = {}
+    current = blocks
+    recognised: tuple[str, ...] = ()
+    for _ in range(MAX_PASSES):
+        page = read_page(current, rulesets, url)
+        if not recognised:
+            recognised = page.rulesets
+        verdicts = judge(page)
+        verdicts = H.guard_over_pruning(page, verdicts)
+        if all(v is None for v in verdicts):
+            break
+        kept = []
+        for block, verdict in zip(current, verdicts):
+            if verdict is None:
+                kept.append(block)
+            else:
+                removed[block.index] = verdict
+        current = kept
+    return current, removed, recognised
+
+
+def default_rulesets() -> tuple[RuleSet, ...]:
+    return load_builtin()

@@ -1,0 +1,485 @@
+"""Rule files: load, validate (`file:line: problem`), compile once, match blocks.
+
+Rule files are TOML data (format: docs/rules.md). Nothing in them is executed:
+regex patterns run on RE2, whose matching time is linear in the text, so a
+user's pattern cannot hang a batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import re2
+
+from .normalize import normalize
+
+SCOPES = ("generic", "theme", "site")
+ACTIONS = ("drop", "tail", "keep")
+MATCHES = ("line", "prefix", "contains", "regex")
+CATEGORIES = (
+    "comment-form", "comments", "captcha", "ad", "image-placeholder", "related",
+    "most-read", "next-post", "share", "follow", "newsletter", "cookie",
+    "navigation", "login", "search", "footer", "copyright", "date-header",
+    "read-more", "paywall", "print", "tags", "other",
+)
+DEFAULT_MAX_CHARS = 160
+MAX_PATTERN_CHARS = 2000
+
+_RULESET_KEYS = {"id", "description", "scope", "languages", "fingerprints", "min_fingerprints", "domains"}
+_RULE_KEYS = {
+    "id", "category", "action", "match", "phrases", "pattern", "max_chars", "lang",
+    "reason", "examples", "counter_examples",
+}
+_RULE_REQUIRED = ("id", "category", "action", "match", "reason", "examples")
+
+BUILTIN_DIR = Path(__file__).parent / "data"
+BUILTIN_FOLDERS = ("phrases", "themes", "keep")
+
+
+class RuleError(ValueError):
+    """One or more problems in rule files, each `file:line: problem`."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    ruleset: str
+    category: str
+    action: str
+    match: str
+    phrases: tuple[str, ...]  # normalised
+    pattern: str | None
+    max_chars: int
+    reason: str
+    lang: str | None
+    examples: tuple[str, ...]
+    counter_examples: tuple[str, ...]
+    where: str  # file:line of the rule
+
+    def matches(self, text: str) -> bool:
+        """Does this rule alone match a block? (Slow path: tests and explanations.)"""
+        return _rule_matches(self, normalize(text), _compile_pattern(self.pattern) if self.pattern else None)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    id: str
+    description: str
+    scope: str
+    languages: tuple[str, ...]
+    fingerprints: tuple[str, ...]  # normalised
+    min_fingerprints: int
+    domains: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    path: str
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_file(path: str | os.PathLike) -> RuleSet:
+    """Load and validate one rule file; raise RuleError listing every problem."""
+    path = str(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise RuleError([f"{path}: cannot read rule file: {exc.strerror or exc}"]) from None
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleError([f"{path}: rule file is not UTF-8 ({exc.reason} at byte {exc.start})"]) from None
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        raise RuleError([f"{path}:{line}: invalid TOML: {_strip_position(str(exc))}"]) from None
+    return _build(path, source.splitlines(), data)
+
+
+def load_paths(paths) -> list[RuleSet]:
+    """Load rule files and folders (every *.toml under a folder), checking ids across them."""
+    files: list[str] = []
+    problems: list[str] = []
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    for p in paths:
+        p = str(p)
+        if os.path.isdir(p):
+            found = sorted(str(f) for f in Path(p).rglob("*.toml"))
+            if not found:
+                problems.append(f"{p}: no *.toml rule files in this folder")
+            files.extend(found)
+        elif os.path.exists(p):
+            files.append(p)
+        else:
+            problems.append(f"{p}: no such rule file or folder")
+    sets: list[RuleSet] = []
+    for f in files:
+        try:
+            sets.append(load_file(f))
+        except RuleError as exc:
+            problems.extend(exc.problems)
+    problems.extend(_duplicate_ids(sets))
+    if problems:
+        raise RuleError(problems)
+    return sets
+
+
+@functools.lru_cache(maxsize=1)
+def load_builtin() -> tuple[RuleSet, ...]:
+    """The rule sets shipped in the package (phrases per language, themes)."""
+    folders = [BUILTIN_DIR / name for name in BUILTIN_FOLDERS if any((BUILTIN_DIR / name).glob("*.toml"))]
+    return tuple(load_paths(folders))
+
+
+def _duplicate_ids(sets: list[RuleSet]) -> list[str]:
+    problems = []
+    seen_sets: dict[str, str] = {}
+    seen_rules: dict[str, str] = {}
+    for rs in sets:
+        if rs.id in seen_sets:
+            problems.append(f"{rs.path}: duplicate ruleset id {rs.id!r} (also in {seen_sets[rs.id]})")
+        seen_sets.setdefault(rs.id, rs.path)
+        for rule in rs.rules:
+            if rule.id in seen_rules:
+                problems.append(f"{rule.where}: duplicate rule id {rule.id!r} (also at {seen_rules[rule.id]})")
+            seen_rules.setdefault(rule.id, rule.where)
+    return problems
+
+
+_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\s*$")
+
+
+def _line_from_message(message: str) -> int:
+    m = _POSITION.search(message)
+    return int(m.group(1)) if m else 1
+
+
+def _strip_position(message: str) -> str:
+    return _POSITION.sub("", message)
+
+
+class _Locator:
+    """Line numbers for semantic errors: tomllib keeps none, so find them in the text."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.rule_starts = [i for i, l in enumerate(lines) if l.strip().startswith("[[rule]]")]
+        self.ruleset_start = next((i for i, l in enumerate(lines) if l.strip().startswith("[ruleset]")), 0)
+
+    def at(self, table: int | None, key: str | None = None) -> int:
+        """1-based line of `key` in rule number `table` (None: the [ruleset] table)."""
+        if table is None:
+            start = self.ruleset_start
+            end = self.rule_starts[0] if self.rule_starts else len(self.lines)
+        else:
+            if table >= len(self.rule_starts):
+                return 1
+            start = self.rule_starts[table]
+            end = self.rule_starts[table + 1] if table + 1 < len(self.rule_starts) else len(self.lines)
+        if key:
+            pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+            for i in range(start, end):
+                if pattern.match(self.lines[i]):
+                    return i + 1
+        return start + 1
+
+
+def _build(path: str, lines: list[str], data: dict) -> RuleSet:
+    loc = _Locator(lines)
+    problems: list[str] = []
+
+    def problem(table, key, text):
+        problems.append(f"{path}:{loc.at(table, key)}: {text}")
+
+    for key in data:
+        if key not in ("ruleset", "rule"):
+            problem(None, key, f"unknown top-level key {key!r} (expected [ruleset] and [[rule]] tables)")
+    head = data.get("ruleset")
+    if not isinstance(head, dict):
+        problems.append(f"{path}:1: missing [ruleset] table")
+        raise RuleError(problems)
+    for key in head:
+        if key not in _RULESET_KEYS:
+            problem(None, key, f"unknown key {key!r} in [ruleset]")
+    set_id = _string(head, "id", None, problem, required=True) or "?"
+    scope = _string(head, "scope", None, problem, required=True)
+    if scope is not None and scope not in SCOPES:
+        problem(None, "scope", f"scope must be one of {', '.join(SCOPES)}, not {scope!r}")
+    fingerprints = _string_list(head, "fingerprints", None, problem)
+    domains = _string_list(head, "domains", None, problem)
+    min_fp = head.get("min_fingerprints", 1)
+    if not isinstance(min_fp, int) or isinstance(min_fp, bool) or min_fp < 1:
+        problem(None, "min_fingerprints", "min_fingerprints must be a whole number >= 1")
+        min_fp = 1
+    if scope in ("theme", "site") and not fingerprints and not domains:
+        problem(None, "scope", f"a {scope} ruleset needs fingerprints or domains to be recognised")
+    if fingerprints and min_fp > len(set(fingerprints)):
+        problem(None, "min_fingerprints", f"min_fingerprints is {min_fp} but only {len(set(fingerprints))} fingerprints are listed")
+
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list):
+        problem(None, "rule", "rule must be an array of tables ([[rule]])")
+        raw_rules = []
+    rules = []
+    for n, raw in enumerate(raw_rules):
+        rule = _build_rule(path, set_id, n, raw, loc, problem)
+        if rule is not None:
+            rules.append(rule)
+    if not raw_rules:
+        problems.append(f"{path}:1: ruleset {set_id!r} has no [[rule]] tables")
+    problems.extend(_duplicate_ids([RuleSet(set_id, "", "generic", (), (), 1, (), tuple(rules), path)]))
+    if problems:
+        raise RuleError(problems)
+    return RuleSet(
+        id=set_id,
+        description=str(head.get("description", "")),
+        scope=scope,
+        languages=tuple(_string_list(head, "languages", None, problem)),
+        fingerprints=tuple(dict.fromkeys(normalize(f) for f in fingerprints if normalize(f))),
+        min_fingerprints=min_fp,
+        domains=tuple(d.lower().lstrip(".") for d in domains),
+        rules=tuple(rules),
+        path=path,
+    )
+
+
+def _string(table, key, n, problem, required=False):
+    value = table.get(key)
+    if value is None:
+        if required:
+            problem(n, None, f"missing required key {key!r}")
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problem(n, key, f"{key} must be a non-empty string")
+        return None
+    return value
+
+
+def _string_list(table, key, n, problem) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problem(n, key, f"{key} must be a list of strings")
+        return []
+    return value
+
+
+def _build_rule(path, set_id, n, raw, loc, problem) -> Rule | None:
+    if not isinstance(raw, dict):
+        problem(n, None, "each [[rule]] must be a table")
+        return None
+    ok = True
+    for key in raw:
+        if key not in _RULE_KEYS:
+            problem(n, key, f"unknown key {key!r} in [[rule]]")
+            ok = False
+    values = {}
+    for key in _RULE_REQUIRED:
+        if key == "examples":
+            continue
+        values[key] = _string(raw, key, n, problem, required=True)
+        ok = ok and values[key] is not None
+    for key, allowed in (("category", CATEGORIES), ("action", ACTIONS), ("match", MATCHES)):
+        if values.get(key) is not None and values[key] not in allowed:
+            problem(n, key, f"{key} must be one of {', '.join(allowed)}, not {values[key]!r}")
+            ok = False
+    examples = _string_list(raw, "examples", n, problem)
+    if "examples" not in raw:
+        problem(n, None, "missing required key 'examples' (every rule carries examples)")
+        ok = False
+    elif not examples:
+        problem(n, "examples", "examples must list at least one block the rule matches")
+        ok = False
+    counter = _string_list(raw, "counter_examples", n, problem)
+    phrases = _string_list(raw, "phrases", n, problem)
+    pattern = raw.get("pattern")
+    match = values.get("match")
+    compiled = None
+    if match == "regex":
+        if phrases:
+            problem(n, "phrases", "a regex rule takes pattern, not phrases")
+            ok = False
+        if not isinstance(pattern, str) or not pattern:
+            problem(n, "pattern" if "pattern" in raw else None, "a regex rule needs a non-empty pattern string")
+            ok = False
+        elif len(pattern) > MAX_PATTERN_CHARS:
+            problem(n, "pattern", f"pattern is longer than {MAX_PATTERN_CHARS} characters")
+            ok = False
+        else:
+            try:
+                compiled = _compile_pattern(pattern)
+            except Exception as exc:  # re2.error and friends
+                problem(n, "pattern", f"pattern does not compile under RE2 (linear-time engine): {exc}")
+                ok = False
+    elif match is not None:
+        if pattern is not None:
+            problem(n, "pattern", f"a {match} rule takes phrases, not pattern")
+            ok = False
+        if not [p for p in phrases if normalize(p)]:
+            problem(n, "phrases" if "phrases" in raw else None, f"a {match} rule needs a non-empty list of phrases")
+            ok = False
+    max_chars = raw.get("max_chars", DEFAULT_MAX_CHARS)
+    if not isinstance(max_chars, int) or isinstance(max_chars, bool) or max_chars < 1:
+        problem(n, "max_chars", "max_chars must be a whole number >= 1")
+        ok = False
+    lang = raw.get("lang")
+    if lang is not None and not isinstance(lang, str):
+        problem(n, "lang", "lang must be a string")
+        ok = False
+    if not ok:
+        return None
+    rule = Rule(
+        id=values["id"],
+        ruleset=set_id,
+        category=values["category"],
+        action=values["action"],
+        match=match,
+        phrases=tuple(dict.fromkeys(normalize(p) for p in phrases if normalize(p))),
+        pattern=pattern if match == "regex" else None,
+        max_chars=max_chars,
+        reason=values["reason"],
+        lang=lang,
+        examples=tuple(examples),
+        counter_examples=tuple(counter),
+        where=f"{path}:{loc.at(n)}",
+    )
+    for example in examples:
+        if not _rule_matches(rule, normalize(example), compiled):
+            problem(n, "examples", f"rule {rule.id!r}: example does not match: {example!r}")
+            ok = False
+    for example in counter:
+        if _rule_matches(rule, normalize(example), compiled):
+            problem(n, "counter_examples", f"rule {rule.id!r}: counter-example matches: {example!r}")
+            ok = False
+    return rule if ok else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_pattern(pattern: str):
+    options = re2.Options()
+    options.max_mem = 8 << 20  # a pathological pattern fails to compile instead of eating memory
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
+def _at_boundary(text: str, start: int, end: int) -> bool:
+    before_ok = start == 0 or not text[start - 1].isalnum()
+    after_ok = end == len(text) or not text[end].isalnum()
+    return before_ok and after_ok
+
+
+def _rule_matches(rule: Rule, norm: str, compiled) -> bool:
+    if rule.match == "line":
+        return norm in rule.phrases
+    if len(norm) > rule.max_chars:
+        return False
+    if rule.match == "prefix":
+        return any(norm.startswith(p) and _at_boundary(norm, 0, len(p)) for p in rule.phrases)
+    if rule.match == "contains":
+        for p in rule.phrases:
+            start = norm.find(p)
+            while start != -1:
+                if _at_boundary(norm, start, start + len(p)):
+                    return True
+                start = norm.find(p, start + 1)
+        return False
+    return compiled is not None and compiled.search(norm) is not None
+
+
+# ---------------------------------------------------------------- matching
+
+
+class Matcher:
+    """All rules of the active rule sets compiled into few lookups.
+
+    `line` phrases go into one dict; `prefix` phrases are indexed by their
+    first word; `contains` phrases and regex patterns are tried only on
+    blocks short enough for some such rule to apply.
+    """
+
+    def __init__(self, rulesets):
+        self.rulesets = tuple(rulesets)
+        self._line: dict[str, Rule] = {}
+        self._prefix: dict[str, list[tuple[str, Rule]]] = {}
+        self._other: list[tuple[Rule, object]] = []
+        for rs in self.rulesets:
+            for rule in rs.rules:
+                if rule.match == "line":
+                    for p in rule.phrases:
+                        self._line.setdefault(p, rule)
+                elif rule.match == "prefix":
+                    for p in rule.phrases:
+                        self._prefix.setdefault(p.split(" ", 1)[0], []).append((p, rule))
+                else:
+                    self._other.append((rule, _compile_pattern(rule.pattern) if rule.pattern else None))
+        self._other_max = max((r.max_chars for r, _ in self._other), default=0)
+        self._prefix_max = max((r.max_chars for lst in self._prefix.values() for _, r in lst), default=0)
+
+    def match(self, norm: str) -> Rule | None:
+        """The first rule matching a normalised block, or None."""
+        rule = self._line.get(norm)
+        if rule is not None:
+            return rule
+        n = len(norm)
+        if n <= self._prefix_max and self._prefix:
+            for p, rule in self._prefix.get(norm.split(" ", 1)[0], ()):
+                if n <= rule.max_chars and norm.startswith(p) and _at_boundary(norm, 0, len(p)):
+                    return rule
+        if n <= self._other_max:
+            for rule, compiled in self._other:
+                if n <= rule.max_chars and _rule_matches(rule, norm, compiled):
+                    return rule
+        return None
+
+
+def select_rulesets(rulesets, norm_blocks: list[str], url: str | None) -> list[RuleSet]:
+    """Generic sets always; theme/site sets when the url or the page's fingerprints say so."""
+    host = ""
+    if url:
+        try:
+            host = (urlsplit(url if "//" in url else "//" + url).hostname or "").lower()
+        except ValueError:
+            host = ""
+    page = "\n".join(norm_blocks)
+    chosen = []
+    for rs in rulesets:
+        if rs.scope == "generic":
+            chosen.append(rs)
+        elif host and any(host == d or host.endswith("." + d) for d in rs.domains):
+            chosen.append(rs)
+        elif rs.fingerprints and _fingerprints_seen(rs, page) >= rs.min_fingerprints:
+            chosen.append(rs)
+    return chosen
+
+
+def _fingerprints_seen(rs: RuleSet, page: str) -> int:
+    seen = 0
+    for fp in rs.fingerprints:
+        if fp in page:
+            seen += 1
+            if seen >= rs.min_fingerprints:
+                break
+    return seen
+
+
+def check_examples(rulesets) -> list[str]:
+    """Problems with examples when matched through a full Matcher (rule order effects)."""
+    problems = []
+    for rs in rulesets:
+        matcher = Matcher([rs])
+        for rule in rs.rules:
+            for example in rule.examples:
+                if matcher.match(normalize(example)) is None:
+                    problems.append(f"{rule.where}: rule {rule.id!r}: example does not match: {example!r}")
+    return problems
