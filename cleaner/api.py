@@ -29,13 +29,21 @@ def resolve_rulesets(rules: RulesArg) -> tuple[RuleSet, ...]:
     return tuple(loaded) + builtin
 
 
-def clean_document(x: str | bytes, *, url: str | None = None, kind: str | None = None, rules: RulesArg = None) -> Cleaned:
+def clean_document(
+    x: str | bytes,
+    *,
+    url: str | None = None,
+    kind: str | None = None,
+    rules: RulesArg = None,
+    templates=None,
+) -> Cleaned:
     """Clean a page dump or HTML page; return the article and every removal with its reason.
 
     x      str or bytes (bytes are decoded: BOM, declared charset, detection)
     url    the page's address, if known: recognises site rule sets
     kind   "text" or "html" to override detection
     rules  extra rule files or folders (validated; RuleError on a problem)
+    templates  learned site templates: a templates file path or a loaded object
     """
     check_kind(kind)
     text = to_text(x)
@@ -48,7 +56,11 @@ def clean_document(x: str | bytes, *, url: str | None = None, kind: str | None =
         blocks, title_hint = html_to_blocks(text, url=url)
     else:
         blocks = split_blocks(text)
-    kept, removed, recognised = pipeline.run(blocks, rulesets, url)
+    if templates is not None:
+        from .templates import resolve_templates
+
+        templates = resolve_templates(templates)
+    kept, removed, recognised = pipeline.run(blocks, rulesets, url, templates)
     removals = tuple(
         Removal(b.index, b.text, removed[b.index].rule, removed[b.index].reason)
         for b in blocks
@@ -65,9 +77,16 @@ def clean_document(x: str | bytes, *, url: str | None = None, kind: str | None =
     )
 
 
-def clean(x: str | bytes, *, url: str | None = None, kind: str | None = None, rules: RulesArg = None) -> str:
+def clean(
+    x: str | bytes,
+    *,
+    url: str | None = None,
+    kind: str | None = None,
+    rules: RulesArg = None,
+    templates=None,
+) -> str:
     """The article text of a page dump or HTML page, blocks joined by a blank line."""
-    return clean_document(x, url=url, kind=kind, rules=rules).text
+    return clean_document(x, url=url, kind=kind, rules=rules, templates=templates).text
 
 
 def _title(kept, removed, hint) -> str | None:

@@ -34,6 +34,7 @@ class Page:
     norms: list[str]
     stats: list[TextStats]
     hits: list[Rule | None]
+    template_hits: list["Verdict | None"]  # blocks a learned site template claims
     lang: str | None
     rulesets: tuple[str, ...]
 
@@ -43,7 +44,7 @@ def _matcher(rulesets: tuple[RuleSet, ...]) -> Matcher:
     return Matcher(rulesets)
 
 
-def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None) -> Page:
+def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None, templates=None) -> Page:
     norms = [normalize(b.text) for b in blocks]
     lang = guess_language(b.text for b in blocks)
     stop = stop_list(lang)
@@ -51,7 +52,11 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
     active = tuple(select_rulesets(rulesets, norms, url))
     matcher = _matcher(active)
     hits = [matcher.match(n) if n else None for n in norms]
-    return Page(blocks, norms, stats, hits, lang, tuple(rs.id for rs in active if rs.scope != "generic"))
+    if templates is not None:
+        template_hits = [None if hits[i] else templates.verdict(norms[i], stats[i]) for i in range(len(blocks))]
+    else:
+        template_hits = [None] * len(blocks)
+    return Page(blocks, norms, stats, hits, template_hits, lang, tuple(rs.id for rs in active if rs.scope != "generic"))
 
 
 def rule_verdict(rule: Rule) -> Verdict:
@@ -70,10 +75,12 @@ def judge(page: Page) -> list[Verdict | None]:
     for i, rule in enumerate(hits):
         if rule is not None and rule.action != "keep":
             verdicts[i] = rule_verdict(rule)
+        elif page.template_hits[i] is not None:
+            verdicts[i] = page.template_hits[i]
 
     # 2. the densest prose region
     scores = [0.0 if verdicts[i] else H.prose_score(s) for i, s in enumerate(stats)]
-    weights = [H.region_weight(scores[i], stats[i], hits[i]) for i in range(n)]
+    weights = [H.RULE_HIT_WEIGHT if verdicts[i] else H.region_weight(scores[i], stats[i], hits[i]) for i in range(n)]
     start, end = H.densest_region(weights)
     if end <= start:
         return _no_article(page, verdicts, scores)
@@ -133,13 +140,17 @@ def _no_article(page: Page, verdicts, scores) -> list[Verdict | None]:
     return verdicts
 
 
-def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None):
-    """Judge until a fixed point: (kept blocks, {index: Verdict}, recognised sets)."""
+def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None, templates=None):
+    """Judge until a fixed point: (kept blocks, {index: Verdict}, recognised sets).
+
+    `templates`, when given, has `verdict(norm, stats) -> Verdict | None`: the
+    learned site template's claim on a block (see templates.py).
+    """
     removed: dict[int, Verdict] = {}
     current = blocks
     recognised: tuple[str, ...] = ()
     for _ in range(MAX_PASSES):
-        page = read_page(current, rulesets, url)
+        page = read_page(current, rulesets, url, templates)
         if not recognised:
             recognised = page.rulesets
         verdicts = judge(page)
