@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from . import heuristics as H
+from . import linemodel
 from .features import TextStats, guess_language, stop_list, text_stats
 from .model import Block
 from .normalize import normalize
@@ -63,12 +64,23 @@ def rule_verdict(rule: Rule) -> Verdict:
     return Verdict(rule.id, rule.reason)
 
 
-def judge(page: Page) -> list[Verdict | None]:
-    """One pass: a Verdict for every removed block, None for every kept one."""
+@dataclass(slots=True)
+class Layout:
+    """Where things stand on a page: the hand heuristics' reading of it."""
+
+    verdicts: list[Verdict | None]  # the heuristics' verdict per block
+    scores: list[float]  # prose score per block (0 for rule hits)
+    start: int  # the densest prose region, [start, end)
+    end: int
+    tail: int | None  # the tail marker that closes the article
+    headline: int | None
+    runs: list[bool]  # in a run of short title-like lines
+
+
+def analyse(page: Page) -> Layout:
+    """The heuristic pass: rules, prose region, tail, headline, short-line runs."""
     n = len(page.blocks)
     verdicts: list[Verdict | None] = [None] * n
-    if n == 0:
-        return verdicts
     stats, hits = page.stats, page.hits
 
     # 1. rules: drop and tail markers go; keep rules are decided below
@@ -83,7 +95,10 @@ def judge(page: Page) -> list[Verdict | None]:
     weights = [H.RULE_HIT_WEIGHT if verdicts[i] else H.region_weight(scores[i], stats[i], hits[i]) for i in range(n)]
     start, end = H.densest_region(weights)
     if end <= start:
-        return _no_article(page, verdicts, scores)
+        for i in range(n):
+            if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
+                verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
+        return Layout(verdicts, scores, 0, 0, None, None, [False] * n)
     end = H.trim_region_end(start, end, stats, hits)
 
     # 3. tail: a marker after the article's prose closes it
@@ -105,17 +120,11 @@ def judge(page: Page) -> list[Verdict | None]:
     # 5. everything else: inside the region prose and short in-body lines stay,
     #    runs of short lines go; outside it only sentences and attribution stay
     runs = H.short_line_runs(stats, verdicts)
-    kept_norms: set[str] = set()
     for i in range(first, n):
-        if verdicts[i] is not None:
+        if verdicts[i] is not None or i == headline:
             continue
         s = stats[i]
-        if page.norms[i] in kept_norms and s.words > 0:
-            verdicts[i] = Verdict(H.DUPLICATE.id, H.DUPLICATE.reason)
-            continue
-        if i == headline:
-            pass
-        elif hits[i] is not None and hits[i].action == "keep" and H.next_to_article(i, start, end, verdicts):
+        if hits[i] is not None and hits[i].action == "keep" and H.next_to_article(i, start, end, verdicts):
             pass
         elif start <= i < end:
             if runs[i]:
@@ -127,16 +136,40 @@ def judge(page: Page) -> list[Verdict | None]:
                 verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
         elif not (scores[i] >= H.OUTSIDE_MIN_SCORE and s.sentence_end and not s.teaser_end):
             verdicts[i] = Verdict(H.OUTSIDE_ARTICLE.id, H.OUTSIDE_ARTICLE.reason)
-        if verdicts[i] is None:
-            kept_norms.add(page.norms[i])
-    return verdicts
+    return Layout(verdicts, scores, start, end, tail, headline, runs)
 
 
-def _no_article(page: Page, verdicts, scores) -> list[Verdict | None]:
-    """No prose region at all: keep what is not boilerplate by rule and reads as text."""
-    for i, s in enumerate(page.stats):
-        if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
-            verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
+def judge(page: Page) -> list[Verdict | None]:
+    """One pass: a Verdict for every removed block, None for every kept one.
+
+    Rule hits are final. For every other block the line model, which reads
+    the heuristics' layout as evidence, has the last word; when it removes a
+    block the heuristics kept, the removal says so.
+    """
+    n = len(page.blocks)
+    if n == 0:
+        return []
+    layout = analyse(page)
+    model = linemodel.load()
+    verdicts = list(layout.verdicts)
+    if model is not None:
+        probs = model.predict(linemodel.features(page, layout))
+        for i, p in enumerate(probs):
+            if page.hits[i] is not None and page.hits[i].action != "keep" or page.template_hits[i] is not None:
+                continue
+            if i == layout.headline:
+                continue
+            if p >= model.threshold:
+                verdicts[i] = None
+            elif verdicts[i] is None:
+                verdicts[i] = Verdict(H.LINE_MODEL.id, f"{H.LINE_MODEL.reason} (p={p:.2f}: {linemodel.explain(page, layout, i)})")
+    # a block repeated (the headline shown twice, a teaser) is kept once
+    seen: set[str] = set()
+    for i in range(n):
+        if verdicts[i] is None and page.stats[i].words:
+            if page.norms[i] in seen:
+                verdicts[i] = Verdict(H.DUPLICATE.id, H.DUPLICATE.reason)
+            seen.add(page.norms[i])
     return verdicts
 
 
