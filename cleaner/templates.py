@@ -1,0 +1,691 @@
+"""Learned site templates: the blocks that recur across the pages of one site.
+
+A scrape holds many pages per site. Whatever repeats across them — menus, the
+site name, the footer, the "most read" list, the theme's form strings — is
+template, not article, even where no rule knows the words. Learning is one
+streamed pass over the pages:
+
+    learner = TemplateLearner()
+    for text, url in pages:                  # url may be None
+        learner.add(text, url=url)
+    templates = learner.templates()          # hashes and counts, no texts
+    templates.save("templates.toml")         # reusable: clean(x, templates=...)
+
+Pages are grouped by site: by the URL's host when one is known, otherwise by
+how much of their chrome (the short blocks of their first and last lines) they
+share, clustered greedily on Jaccard similarity (see `ChromeClusterer`).
+Per group only 64-bit hashes of normalised blocks (digits, month and weekday
+names folded) and their page counts are kept, with lossy counting, so memory
+stays bounded whatever the number of pages.
+
+At cleaning time `Templates.for_page(blocks, url)` picks the page's group (the
+URL's host, else the group whose template blocks the page holds most of) and
+returns the object the pipeline asks `verdict(norm, stats)` for every block no
+rule claimed. Whether a recurring block goes depends on the share of the
+group's pages that hold it AND on how much it reads like prose (thresholds
+below): a one-word menu item on a quarter of the pages goes, a body sentence
+quoted on two pages never does.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import os
+import re
+import tomllib
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from .features import text_stats
+from .normalize import normalize
+
+FORMAT_VERSION = 1
+
+# ---------------------------------------------------------------- thresholds
+#
+# A block is template when it is on at least MIN_PAGES pages of its group AND
+# on at least the share of the group's pages its tier asks for. The tier comes
+# from the block's own text: the more it reads like article prose, the more
+# evidence it takes, because articles do quote each other, repeat a standard
+# paragraph ("Cet article a été mis à jour..."), or share a lead sentence.
+
+# Never fewer pages than this: a sentence quoted on two pages, or two pages
+# about the same event, must not teach the template anything.
+MIN_PAGES = 3
+# Short blocks (menu items, labels, the site name, teaser headlines — anything
+# that is not a full sentence): a quarter of the pages is plenty, since a
+# "most read" list that changes partly still shows each item on many pages.
+SHORT_MIN_SHARE = 0.25
+# Sentences (SENTENCE_MIN_WORDS+ words ending like a sentence): forms, notices,
+# a newsletter pitch. Half the pages, and at least SENTENCE_MIN_PAGES.
+SENTENCE_MIN_WORDS = 8
+SENTENCE_MIN_SHARE = 0.5
+SENTENCE_MIN_PAGES = 4
+# Long prose (LONG_MIN_WORDS+ words ending like a sentence): only boilerplate
+# that is on nearly every page (an "about us" footer paragraph, a legal
+# notice) goes; a paragraph several articles share stays.
+LONG_MIN_WORDS = 25
+LONG_MIN_SHARE = 0.8
+LONG_MIN_PAGES = 5
+
+# The page's own headline is protected: on a site whose "most read" list
+# shows other pages' headlines, the teaser of THIS page is on many pages, yet
+# here it is the headline. Blocks of HEADLINE_MIN..MAX words that do not end
+# like a sentence, among the HEADLINE_LOOKBACK blocks before the page's first
+# long prose block, are never claimed by the template.
+HEADLINE_LOOKBACK = 3
+HEADLINE_MIN_WORDS = 3
+HEADLINE_MAX_WORDS = 30
+FIRST_PROSE_MIN_WORDS = 20
+
+# Picking a page's group without a URL: the group holding most of the page's
+# blocks as template blocks, if it holds at least this many.
+SELECT_MIN_BLOCKS = 3
+
+# ---------------------------------------------------------------- grouping
+#
+# Chrome: the short blocks among the first CHROME_HEAD and last CHROME_TAIL
+# blocks of a page (menus, site name, footer, sidebar lists). Pages whose
+# chrome sets have a Jaccard similarity of at least CLUSTER_MIN_JACCARD join
+# one group. Same-site pages share most of their chrome (0.4-0.9 on real
+# sites); different sites on one CMS share a handful of theme strings out of
+# dozens (under 0.15).
+CHROME_HEAD = 40
+CHROME_TAIL = 40
+CHROME_MAX_WORDS = 10
+CLUSTER_MIN_JACCARD = 0.3
+# A chrome block held by more groups than this is a CMS-wide string ("Leave a
+# Reply", "Home"), not a site's: it stops proposing candidate groups (it still
+# counts in the Jaccard similarity of the candidates found otherwise).
+MAX_POSTINGS = 64
+# Candidate groups compared exactly per page (the ones sharing most blocks).
+MAX_CANDIDATES = 8
+
+# ---------------------------------------------------------------- counting
+#
+# Lossy counting (Manku & Motwani 2002): every LOSSY_BUCKET pages of a group,
+# block hashes seen too rarely to ever reach 1/LOSSY_BUCKET of the pages are
+# dropped, so a group's table holds the recurring blocks plus at most a
+# bucket's worth of one-off article blocks. Counts are then lower bounds, off
+# by at most pages/LOSSY_BUCKET (2%), far below SHORT_MIN_SHARE.
+LOSSY_BUCKET = 50
+# A short sample text per template block, for people reading the saved file.
+SAMPLE_CHARS = 80
+MAX_SAMPLES_PER_GROUP = 500
+
+CALENDAR_WORDS_FILE = Path(__file__).parent / "data" / "calendar_words.txt"
+_DIGITS = re.compile(r"\d+")
+_WORDS = re.compile(r"\w+")
+_HEX16 = re.compile(r"^[0-9a-f]{16}$")
+
+
+class TemplateError(ValueError):
+    """Problems in a templates file, each `file:line: problem`."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# ---------------------------------------------------------------- hashing
+
+
+@functools.lru_cache(maxsize=1)
+def _calendar_pattern() -> re.Pattern:
+    words = []
+    for line in CALENDAR_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(re.escape(line))
+    words.sort(key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(words) + r")\b")
+
+
+def fold(norm: str) -> str:
+    """A normalised block with digit runs as 0 and month/weekday names as `@`.
+
+    `mardi 12 mars 2024` and `jeudi 4 avril 2025` both become `@ 0 @ 0`.
+    """
+    return _calendar_pattern().sub("@", _DIGITS.sub("0", norm))
+
+
+def block_hash(norm: str) -> int:
+    """64-bit hash of a normalised block, after `fold`."""
+    digest = hashlib.blake2b(fold(norm).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _hex(h: int) -> str:
+    return f"{h:016x}"
+
+
+# ---------------------------------------------------------------- reading pages
+
+
+def page_norms(text: str) -> list[str]:
+    """The normalised non-empty blocks of a page dump (one block per line)."""
+    norms = []
+    for line in text.splitlines():
+        n = normalize(line)
+        if n:
+            norms.append(n)
+    return norms
+
+
+def site_of(url: str | None) -> str | None:
+    """The host of a URL without `www.`, or None."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip() if "//" in url else "//" + url.strip()).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def chrome_set(norms: list[str]) -> frozenset[int]:
+    """Hashes of the short blocks in a page's first and last lines."""
+    n = len(norms)
+    picked = norms if n <= CHROME_HEAD + CHROME_TAIL else norms[:CHROME_HEAD] + norms[n - CHROME_TAIL :]
+    return frozenset(block_hash(s) for s in picked if len(s.split()) <= CHROME_MAX_WORDS)
+
+
+# ---------------------------------------------------------------- grouping
+
+
+class ChromeClusterer:
+    """Greedy one-pass clustering of pages by the Jaccard similarity of their chrome.
+
+    Each group keeps its first page's chrome set as its representative (an
+    array of hashes); an inverted index from chrome hash to groups proposes
+    candidates, so each page costs its own chrome size, not the number of
+    groups. A page joins the most similar candidate at CLUSTER_MIN_JACCARD or
+    more, else opens a group.
+    """
+
+    def __init__(self) -> None:
+        self._reps: dict[str, array] = {}
+        self._postings: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._reps)
+
+    def best_match(self, chrome: frozenset[int]) -> tuple[str | None, float]:
+        shared: Counter = Counter()
+        for h in chrome:
+            for group in self._postings.get(h, ()):
+                shared[group] += 1
+        best, best_j = None, 0.0
+        for group, _ in shared.most_common(MAX_CANDIDATES):
+            rep = self._reps[group]
+            inter = sum(1 for h in rep if h in chrome)
+            union = len(rep) + len(chrome) - inter
+            j = inter / union if union else 0.0
+            if j > best_j:
+                best, best_j = group, j
+        return best, best_j
+
+    def add_group(self, group: str, chrome: frozenset[int]) -> None:
+        """Register a group's representative chrome (its first page's)."""
+        if group in self._reps:
+            return
+        self._reps[group] = array("Q", sorted(chrome))
+        for h in chrome:
+            posting = self._postings.setdefault(h, [])
+            if len(posting) < MAX_POSTINGS:
+                posting.append(group)
+
+    def assign(self, chrome: frozenset[int], new_name: str) -> str:
+        """The group of a page with this chrome: an existing one, or `new_name`."""
+        group, j = self.best_match(chrome)
+        if group is not None and j >= CLUSTER_MIN_JACCARD:
+            return group
+        self.add_group(new_name, chrome)
+        return new_name
+
+
+# ---------------------------------------------------------------- counting
+
+
+class GroupCounts:
+    """How many pages of one group hold each block hash (lossy counting)."""
+
+    __slots__ = ("name", "how", "pages", "counts", "deltas", "samples", "_first")
+
+    def __init__(self, name: str, how: str) -> None:
+        self.name = name
+        self.how = how  # "url": grouped by host; "chrome": by shared chrome
+        self.pages = 0
+        self.counts: dict[int, int] = {}
+        self.deltas: dict[int, int] = {}  # lossy counting: possible undercount
+        self.samples: dict[int, str] = {}  # short sample text of recurring blocks
+        # A one-page group (most groups of a folder without URLs) holds its
+        # page's hashes as a compact array until a second page arrives.
+        self._first: array | None = None
+
+    def add(self, hashes: dict[int, str]) -> None:
+        """One page's distinct block hashes (hash -> normalised text, for samples)."""
+        self.pages += 1
+        if self.pages == 1:
+            self._first = array("Q", hashes)
+            return
+        if self._first is not None:
+            self.counts = dict.fromkeys(self._first, 1)
+            self._first = None
+        bucket = math.ceil(self.pages / LOSSY_BUCKET)
+        counts, deltas = self.counts, self.deltas
+        for h, norm in hashes.items():
+            c = counts.get(h)
+            if c is None:
+                counts[h] = 1
+                if bucket > 1:
+                    deltas[h] = bucket - 1
+            else:
+                counts[h] = c + 1
+                if c + 1 == MIN_PAGES and h not in self.samples and len(self.samples) < MAX_SAMPLES_PER_GROUP:
+                    self.samples[h] = norm[:SAMPLE_CHARS]
+        if self.pages % LOSSY_BUCKET == 0:
+            self._prune(bucket)
+
+    def _prune(self, bucket: int) -> None:
+        deltas = self.deltas
+        gone = [h for h, c in self.counts.items() if c + deltas.get(h, 0) <= bucket]
+        for h in gone:
+            del self.counts[h]
+            deltas.pop(h, None)
+            self.samples.pop(h, None)
+
+    def template_blocks(self) -> dict[int, int]:
+        """Hashes that may be template under the loosest tier, with page counts."""
+        if self.pages < MIN_PAGES:
+            return {}
+        need = max(MIN_PAGES, math.ceil(SHORT_MIN_SHARE * self.pages))
+        return {h: c for h, c in self.counts.items() if c >= need}
+
+
+class TemplateLearner:
+    """Streams pages, groups them by site, counts their blocks per group.
+
+    Holds no page text: per group, hashes and counts (plus capped samples of
+    recurring blocks); for grouping, each group's first chrome hash set.
+    """
+
+    def __init__(self) -> None:
+        self.groups: dict[str, GroupCounts] = {}
+        self.clusterer = ChromeClusterer()
+        self._unnamed = 0
+
+    def add(self, text: str, url: str | None = None) -> str:
+        """Learn from one page dump; return the name of the group it joined."""
+        return self.add_norms(page_norms(text), url)
+
+    def add_norms(self, norms: list[str], url: str | None = None) -> str:
+        chrome = chrome_set(norms)
+        site = site_of(url)
+        if site is not None:
+            group, how = site, "url"
+            self.clusterer.add_group(site, chrome)
+        else:
+            self._unnamed += 1
+            group = self.clusterer.assign(chrome, f"chrome-{self._unnamed}")
+            how = "chrome"
+        counts = self.groups.get(group)
+        if counts is None:
+            counts = self.groups[group] = GroupCounts(group, how)
+        hashes: dict[int, str] = {}
+        for n in norms:
+            hashes.setdefault(block_hash(n), n)
+        counts.add(hashes)
+        return group
+
+    def templates(self) -> "Templates":
+        groups = []
+        for g in self.groups.values():
+            blocks = g.template_blocks()
+            if blocks:
+                samples = {h: g.samples[h] for h in blocks if h in g.samples}
+                groups.append(SiteTemplate(g.name, g.how, g.pages, blocks, samples))
+        return Templates(tuple(_renumbered(groups)))
+
+
+def _renumbered(groups: list["SiteTemplate"]) -> list["SiteTemplate"]:
+    """Chrome groups named chrome-1, chrome-2... in order, over the groups kept."""
+    out, n = [], 0
+    for g in groups:
+        if g.how == "chrome":
+            n += 1
+            g = SiteTemplate(f"chrome-{n}", g.how, g.pages, g.blocks, g.samples)
+        out.append(g)
+    return out
+
+
+# ---------------------------------------------------------------- the verdict
+
+
+@dataclass(frozen=True)
+class SiteTemplate:
+    """One group's template: its page count and, per template block hash, its page count."""
+
+    name: str
+    how: str  # "url" or "chrome"
+    pages: int
+    blocks: dict[int, int]
+    samples: dict[int, str] = field(default_factory=dict)
+
+    def where(self) -> str:
+        return f"site {self.name}" if self.how == "url" else f"page group {self.name} (pages sharing chrome)"
+
+
+def required(stats) -> tuple[float, int]:
+    """(share of the group's pages, minimum pages) a block with these stats needs."""
+    if stats.sentence_end and stats.words >= LONG_MIN_WORDS:
+        return LONG_MIN_SHARE, LONG_MIN_PAGES
+    if stats.sentence_end and stats.words >= SENTENCE_MIN_WORDS:
+        return SENTENCE_MIN_SHARE, SENTENCE_MIN_PAGES
+    return SHORT_MIN_SHARE, MIN_PAGES
+
+
+def claim(group: SiteTemplate, h: int, stats):
+    """The Verdict of `group` on a block of hash h, or None."""
+    count = group.blocks.get(h)
+    if count is None:
+        return None
+    share, min_pages = required(stats)
+    if count < min_pages or count < share * group.pages:
+        return None
+    from .pipeline import Verdict
+
+    return Verdict(f"template:{group.name}", f"repeats on {count} of {group.pages} pages of {group.where()}")
+
+
+class PageTemplates:
+    """The template's view for one page: its group, minus the page's headline."""
+
+    def __init__(self, group: SiteTemplate | None, exempt: frozenset[int] = frozenset()):
+        self.group = group
+        self.exempt = exempt
+
+    def verdict(self, norm: str, stats):
+        if self.group is None or not norm:
+            return None
+        h = block_hash(norm)
+        if h in self.exempt:
+            return None
+        return claim(self.group, h, stats)
+
+    def for_page(self, blocks, url: str | None = None) -> "PageTemplates":
+        return self
+
+
+@dataclass(frozen=True)
+class Templates:
+    """Learned templates of one or more groups: save, load, and judge blocks."""
+
+    groups: tuple[SiteTemplate, ...]
+
+    def __post_init__(self):
+        index: dict[int, list[SiteTemplate]] = {}
+        for g in self.groups:
+            for h in g.blocks:
+                index.setdefault(h, []).append(g)
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_by_name", {g.name: g for g in self.groups})
+
+    def group(self, name: str) -> SiteTemplate | None:
+        return self._by_name.get(name)
+
+    def verdict(self, norm: str, stats):
+        """Any group's claim (the strongest): for callers that know no page context."""
+        if not norm:
+            return None
+        h = block_hash(norm)
+        best = None
+        for g in self._index.get(h, ()):
+            v = claim(g, h, stats)
+            if v is not None and (best is None or g.blocks[h] / g.pages > best[0]):
+                best = (g.blocks[h] / g.pages, v)
+        return best[1] if best else None
+
+    def for_page(self, blocks, url: str | None = None) -> PageTemplates:
+        """The view the pipeline uses for one page (blocks: Block objects or texts)."""
+        texts = [getattr(b, "text", b) for b in blocks]
+        norms = [normalize(t) for t in texts]
+        hashes = [block_hash(n) if n else 0 for n in norms]
+        return PageTemplates(self._select(hashes, site_of(url)), _headline_hashes(texts, hashes))
+
+    def _select(self, hashes: list[int], site: str | None) -> SiteTemplate | None:
+        if site is not None and site in self._by_name:
+            return self._by_name[site]
+        held: Counter = Counter()
+        for h in set(hashes):
+            for g in self._index.get(h, ()):
+                held[g.name] += 1
+        if not held:
+            return None
+        name, n = max(sorted(held.items()), key=lambda kv: kv[1])
+        return self._by_name[name] if n >= SELECT_MIN_BLOCKS else None
+
+    # ------------------------------------------------------------ files
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the templates file (TOML) atomically."""
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+                f.write(self.to_toml())
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def to_toml(self) -> str:
+        out = [
+            "# cleaner templates: blocks that recur across the pages of a site.",
+            "# Each block: [hash, pages holding it, sample text]. The hash is the first",
+            "# 8 bytes of blake2b over the normalised block with digit runs as 0 and",
+            "# month/weekday names as @ (see cleaner/templates.py).",
+            f"format = {FORMAT_VERSION}",
+            "",
+        ]
+        for g in self.groups:
+            out += ["[[group]]", f"name = {_toml_str(g.name)}", f"how = {_toml_str(g.how)}", f"pages = {g.pages}", "blocks = ["]
+            for h, c in sorted(g.blocks.items(), key=lambda kv: (-kv[1], kv[0])):
+                out.append(f"  [{_toml_str(_hex(h))}, {c}, {_toml_str(g.samples.get(h, ''))}],")
+            out += ["]", ""]
+        return "\n".join(out)
+
+
+def _toml_str(s: str) -> str:
+    """A TOML basic string."""
+    out = []
+    for ch in s:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _headline_hashes(texts: list[str], hashes: list[int]) -> frozenset[int]:
+    """Hashes of the headline-like blocks just before the page's first long prose block."""
+    for i, t in enumerate(texts):
+        s = text_stats(t, frozenset())
+        if s.words >= FIRST_PROSE_MIN_WORDS and s.sentence_end:
+            exempt = set()
+            for j in range(max(0, i - HEADLINE_LOOKBACK), i):
+                sj = text_stats(texts[j], frozenset())
+                if HEADLINE_MIN_WORDS <= sj.words <= HEADLINE_MAX_WORDS and not sj.sentence_end:
+                    exempt.add(hashes[j])
+            return frozenset(exempt)
+    return frozenset()
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_templates(path: str | os.PathLike) -> Templates:
+    """Read and validate a templates file; TemplateError lists `file:line: problem`."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as exc:
+        raise TemplateError([f"{path}: cannot read templates file: {exc.strerror or exc}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise TemplateError([f"{path}:{line}: not UTF-8"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = m.group(1) if m else "1"
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise TemplateError([f"{path}:{line}: not valid TOML: {msg}"]) from None
+    return _build(path, text.splitlines(), data)
+
+
+def _line_of(lines: list[str], needle: str, after: int = 0) -> int:
+    """1-based number of the first line at or after `after` containing needle (else after+1)."""
+    for i in range(after, len(lines)):
+        if needle in lines[i]:
+            return i + 1
+    return after + 1 if after < len(lines) else max(1, len(lines))
+
+
+def _build(path: str, lines: list[str], data: dict) -> Templates:
+    problems: list[str] = []
+
+    def problem(line: int, text: str) -> None:
+        problems.append(f"{path}:{line}: {text}")
+
+    fmt = data.get("format")
+    if fmt != FORMAT_VERSION:
+        problem(_line_of(lines, "format"), f"format must be {FORMAT_VERSION}, not {fmt!r}")
+    unknown = set(data) - {"format", "group"}
+    for key in sorted(unknown):
+        problem(_line_of(lines, key), f"unknown key {key!r} (expected format, [[group]])")
+    raw_groups = data.get("group", [])
+    if not isinstance(raw_groups, list):
+        problem(_line_of(lines, "group"), "group must be an array of tables ([[group]])")
+        raw_groups = []
+    groups = []
+    seen: set[str] = set()
+    cursor = 0
+    for raw in raw_groups:
+        cursor = _line_of(lines, "[[group]]", cursor) if cursor < len(lines) else cursor
+        start = cursor
+        cursor += 1
+        g = _build_group(raw, lines, start, problem)
+        if g is None:
+            continue
+        if g.name in seen:
+            problem(_line_of(lines, _toml_str(g.name), start - 1), f"duplicate group name {g.name!r}")
+            continue
+        seen.add(g.name)
+        groups.append(g)
+    if problems:
+        raise TemplateError(problems)
+    return Templates(tuple(groups))
+
+
+def _build_group(raw, lines, start: int, problem) -> SiteTemplate | None:
+    ok = True
+    if not isinstance(raw, dict):
+        problem(start, "group must be a table")
+        return None
+    for key in sorted(set(raw) - {"name", "how", "pages", "blocks"}):
+        problem(_line_of(lines, key, start - 1), f"unknown key {key!r} in group (expected name, how, pages, blocks)")
+        ok = False
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problem(start, "group needs a name (a non-empty string)")
+        ok = False
+    how = raw.get("how", "url")
+    if how not in ("url", "chrome"):
+        problem(_line_of(lines, "how", start - 1), f"how must be 'url' or 'chrome', not {how!r}")
+        ok = False
+    pages = raw.get("pages")
+    if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
+        problem(_line_of(lines, "pages", start - 1), f"pages must be a positive integer, not {pages!r}")
+        return None
+    blocks_raw = raw.get("blocks", [])
+    if not isinstance(blocks_raw, list):
+        problem(_line_of(lines, "blocks", start - 1), "blocks must be an array of [hash, pages, sample]")
+        return None
+    blocks: dict[int, int] = {}
+    samples: dict[int, str] = {}
+    where = _line_of(lines, "blocks", start - 1)
+    for item in blocks_raw:
+        hex_ok = isinstance(item, list) and item and isinstance(item[0], str)
+        line = _line_of(lines, f'"{item[0]}"', where - 1) if hex_ok else where
+        if not (isinstance(item, list) and len(item) in (2, 3)):
+            problem(line, f"a block must be [hash, pages, sample], not {item!r}")
+            ok = False
+            continue
+        h, count = item[0], item[1]
+        sample = item[2] if len(item) == 3 else ""
+        if not (isinstance(h, str) and _HEX16.match(h)):
+            problem(line, f"block hash must be 16 lower-case hex digits, not {h!r}")
+            ok = False
+            continue
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= pages:
+            problem(line, f"block pages must be an integer from 1 to the group's pages ({pages}), not {count!r}")
+            ok = False
+            continue
+        if not isinstance(sample, str):
+            problem(line, f"block sample must be a string, not {sample!r}")
+            ok = False
+            continue
+        where = line
+        blocks[int(h, 16)] = count
+        if sample:
+            samples[int(h, 16)] = sample
+    if not ok:
+        return None
+    return SiteTemplate(name, how, pages, blocks, samples)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str, mtime_ns: int, size: int) -> Templates:
+    return load_templates(path)
+
+
+def resolve_templates(templates) -> Templates | PageTemplates:
+    """A templates file path (loaded once per process and file version) or a loaded object."""
+    if isinstance(templates, (Templates, PageTemplates)) or hasattr(templates, "verdict"):
+        return templates
+    if isinstance(templates, (str, os.PathLike)):
+        path = os.fspath(templates)
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            raise TemplateError([f"{path}: cannot read templates file: {exc.strerror or exc}"]) from None
+        return _load_cached(os.path.abspath(path), st.st_mtime_ns, st.st_size)
+    raise TypeError(f"templates must be a templates file path or a loaded Templates, not {type(templates).__name__}")
+
+
+# ---------------------------------------------------------------- folders
+
+
+def learn_pages(pages: Iterable[tuple[str, str | None]]) -> Templates:
+    """Learn from (text, url-or-None) pairs, streamed."""
+    learner = TemplateLearner()
+    for text, url in pages:
+        learner.add(text, url)
+    return learner.templates()
