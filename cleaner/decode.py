@@ -2,12 +2,34 @@
 
 A page that is valid UTF-8 is read as UTF-8 even when it declares something
 else: declarations on scraped pages are wrong far more often than UTF-8 is.
+A page that is UTF-8 but for a few stray bytes (a Latin-1 or cp1252 snippet
+pasted into a UTF-8 template) keeps its UTF-8 and reads the stray bytes as
+cp1252, the way browsers read undeclared single-byte text.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+
+# Labels that browsers read as windows-1252 (WHATWG Encoding Standard): a page
+# declaring latin-1 or ascii that uses € or curly quotes means cp1252.
+_READ_AS_CP1252 = {"iso8859-1", "ascii", "cp1252"}  # codecs.lookup() names
+# A declaration of a 16/32-bit encoding found by reading the bytes as ASCII is
+# wrong by construction (such a page would not spell its meta tag in ASCII).
+_WIDE = ("utf-16", "utf-32")
+# When detection ties between single-byte code pages, the web's most common one wins.
+_PREFERRED_ON_TIE = ("cp1252", "iso8859_15", "latin_1")  # charset_normalizer names
+_TIE = 0.01
+
+
+def _cp1252_fallback(exc: UnicodeDecodeError):
+    """Error handler: bytes that are not UTF-8 are read one by one as cp1252."""
+    chunk = exc.object[exc.start:exc.end]
+    return chunk.decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("cleaner-cp1252-fallback", _cp1252_fallback)
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -37,14 +59,15 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     declared = _declared_charset(data)
-    if declared and declared not in ("utf-8", "utf8"):
-        try:
-            return data.decode(declared)
-        except (UnicodeDecodeError, LookupError):
-            pass
+    if declared and declared != "utf-8" and not declared.startswith(_WIDE):
+        for encoding in (("cp1252", "latin_1") if declared in _READ_AS_CP1252 else (declared,)):
+            try:
+                return data.decode(encoding)
+            except (UnicodeDecodeError, LookupError):
+                pass
     text = data.decode("utf-8", errors="replace")
     if text.count("\ufffd") <= _UTF8_BAD_SHARE * max(len(text), 1):
-        return text
+        return data.decode("utf-8", errors="cleaner-cp1252-fallback")
     guessed = _detect(data)
     if guessed:
         return guessed
@@ -68,10 +91,16 @@ def _detect(data: bytes) -> str | None:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a declared dependency
         return None
-    best = from_bytes(data[:200_000]).best()
-    if best is None:
+    matches = list(from_bytes(data[:200_000]))
+    if not matches:
         return None
+    best = matches[0]
+    # Code pages that agree on a page's letters tie (French "à" is cp1252 0xE0
+    # but cp1250 "ŕ"): among the tied, prefer cp1252.
+    tied = [m.encoding for m in matches
+            if m.chaos <= best.chaos + _TIE and m.coherence >= best.coherence - _TIE]
+    encoding = next((e for e in _PREFERRED_ON_TIE if e in tied), best.encoding)
     try:
-        return data.decode(best.encoding, errors="replace")
+        return data.decode(encoding, errors="replace")
     except LookupError:
         return None
