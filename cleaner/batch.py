@@ -22,10 +22,10 @@ and the others are skipped rows naming it.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import gzip
 import os
 import signal
+import stat
 import sys
 import tempfile
 import time
@@ -265,18 +265,44 @@ def decode_input(data: bytes, path: str) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=8)
-def _rulesets(rules: tuple[str, ...]):
-    """Built-in plus user rule sets, loaded once per worker process."""
-    from .api import resolve_rulesets
+_RULESETS: dict[tuple[str, ...], object] = {}
 
-    return resolve_rulesets(list(rules) if rules else None)
+
+def _rulesets(rules: tuple[str, ...]):
+    """Built-in plus user rule sets, loaded once per process (a failure too: not once per file)."""
+    from .api import resolve_rulesets
+    from .rules import RuleError
+
+    loaded = _RULESETS.get(rules)
+    if loaded is None:
+        try:
+            loaded = resolve_rulesets(list(rules) if rules else None)
+        except RuleError as exc:
+            loaded = exc
+        _RULESETS[rules] = loaded
+    if isinstance(loaded, RuleError):
+        raise loaded
+    return loaded
+
+
+def check_rules(options: BatchOptions) -> None:
+    """Load the run's rule sets once, up front: UsageError listing `file:line: problem`.
+
+    In the parent this also warms the cache that forked workers inherit.
+    """
+    from .rules import RuleError
+
+    try:
+        _rulesets(options.rules)
+    except RuleError as exc:
+        raise UsageError("invalid rule files:\n" + "\n".join(exc.problems)) from None
 
 
 def up_to_date(in_path: str, out_path: str) -> bool:
-    """The output exists and is at least as new as the input."""
+    """The output is a file at least as new as the input."""
     try:
-        return os.stat(out_path).st_mtime_ns >= os.stat(in_path).st_mtime_ns
+        out = os.stat(out_path)
+        return stat.S_ISREG(out.st_mode) and out.st_mtime_ns >= os.stat(in_path).st_mtime_ns
     except OSError:
         return False
 
@@ -398,6 +424,29 @@ def _worker_init() -> None:
     # Ctrl-C goes to the whole process group; the parent decides what happens,
     # a worker finishes (or loses) its current file atomically either way.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """A worker whose parent was killed (SIGKILL, OOM) must not live on, blocked on its queue."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0 and os.getppid() == parent:
+            return
+    except (OSError, AttributeError):  # not Linux: watch the parent instead
+        pass
+    import threading
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _process_chunk(items: list[Planned], options: BatchOptions) -> list[dict]:
@@ -513,6 +562,7 @@ def run_batch(
     from .report import ReportWriter, Summary
 
     check_dirs(in_dir, out_dir)
+    check_rules(options)
     if report_path and _inside(os.path.realpath(report_path), os.path.realpath(in_dir)):
         raise UsageError(f"{report_path}: the report must not be written inside the input folder ({in_dir})")
     jobs = jobs or default_jobs()
