@@ -18,9 +18,18 @@ _READ_AS_CP1252 = {"iso8859-1", "ascii", "cp1252"}  # codecs.lookup() names
 # A declaration of a 16/32-bit encoding found by reading the bytes as ASCII is
 # wrong by construction (such a page would not spell its meta tag in ASCII).
 _WIDE = ("utf-16", "utf-32")
-# When detection ties between single-byte code pages, the web's most common one wins.
-_PREFERRED_ON_TIE = ("cp1252", "iso8859_15", "latin_1")  # charset_normalizer names
-_TIE = 0.01
+# Single-byte code pages that agree on most letters tie in detection (French
+# "à" is cp1252 0xE0 but cp1250 "ŕ"; Hungarian "ő" is cp1250 0xF5 but cp1252
+# "õ"). Among the tied, cp1252 wins when the text reads as a language written
+# in it. Chaos (mess) must tie closely; coherence (language fit) is noisy on
+# short pages.
+_TIE_CHAOS = 0.01
+_TIE_COHERENCE = 0.1
+_CP1252_LANGUAGES = {
+    "English", "French", "German", "Spanish", "Portuguese", "Italian", "Dutch",
+    "Swedish", "Danish", "Norwegian", "Finnish", "Icelandic", "Catalan",
+    "Indonesian", "Malay", "Basque", "Galician", "Irish", "Welsh", "Afrikaans",
+}
 
 
 def _cp1252_fallback(exc: UnicodeDecodeError):
@@ -95,11 +104,12 @@ def _detect(data: bytes) -> str | None:
     if not matches:
         return None
     best = matches[0]
-    # Code pages that agree on a page's letters tie (French "à" is cp1252 0xE0
-    # but cp1250 "ŕ"): among the tied, prefer cp1252.
-    tied = [m.encoding for m in matches
-            if m.chaos <= best.chaos + _TIE and m.coherence >= best.coherence - _TIE]
-    encoding = next((e for e in _PREFERRED_ON_TIE if e in tied), best.encoding)
+    encoding = best.encoding
+    for m in matches:
+        if (m.encoding == "cp1252" and m.language in _CP1252_LANGUAGES
+                and m.chaos <= best.chaos + _TIE_CHAOS and m.coherence >= best.coherence - _TIE_COHERENCE):
+            encoding = "cp1252"
+            break
     try:
         return data.decode(encoding, errors="replace")
     except LookupError:
