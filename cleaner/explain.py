@@ -15,17 +15,16 @@ import html
 from collections import Counter
 from dataclasses import dataclass
 
-from .heuristics import HEURISTICS
-from .rules import CATEGORIES
 
-HEURISTIC_IDS = tuple(h.id for h in HEURISTICS)
-# Colours for the HTML page, one per category, in a fixed order so a category
-# keeps its colour from page to page. Chosen to stay readable on white.
+# Colours for removed blocks, one per category present on the page (most
+# frequent first), so the categories of one page get distinct colours (up to
+# 16). No green: green means kept.
 PALETTE = (
-    "#c0392b", "#d35400", "#b7950b", "#27ae60", "#16a085", "#2980b9", "#8e44ad",
-    "#2c3e50", "#a04000", "#7d3c98", "#1f618d", "#117a65", "#6e2c00", "#922b21",
+    "#d62728", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#17becf", "#bcbd22", "#393b79", "#843c39", "#7b4173", "#8c6d31", "#5254a3",
+    "#ad494a", "#a55194",
 )
-_ORDER = HEURISTIC_IDS + tuple(c for c in CATEGORIES if c not in HEURISTIC_IDS)
+KEPT_COLOR = "#1e8449"
 
 # ANSI SGR codes for the terminal view.
 _GREEN, _RED, _DIM, _BOLD, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[2m", "\x1b[1m", "\x1b[0m"
@@ -55,10 +54,11 @@ def explain(doc, rulesets=()) -> list[Explained]:
     return lines
 
 
-def category_color(category: str) -> str:
-    if category in _ORDER:
-        return PALETTE[_ORDER.index(category) % len(PALETTE)]
-    return PALETTE[sum(category.encode()) % len(PALETTE)]  # a user's own id: stable too
+def category_colors(lines: list[Explained]) -> dict[str, str]:
+    """A colour per category of removed blocks, most frequent category first."""
+    cats = Counter(e.category or "other" for e in lines if not e.kept)
+    ordered = sorted(cats, key=lambda c: (-cats[c], c))
+    return {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(ordered)}
 
 
 def counts(lines: list[Explained]) -> dict:
@@ -112,12 +112,11 @@ h1 { font: bold 1.3em system-ui, sans-serif; margin-bottom: .2em; word-break: br
 .legend { display: flex; flex-wrap: wrap; gap: .4em .9em; font-size: .85em; padding: .6em .8em; border: 1px solid #ddd; border-radius: 6px; margin-bottom: 1.5em; }
 .legend span { white-space: nowrap; }
 .swatch { display: inline-block; width: .9em; height: .9em; border-radius: 2px; vertical-align: -1px; margin-right: .3em; }
-.block { display: grid; grid-template-columns: 2.6em 1fr; gap: 0 .6em; padding: .25em 0; border-bottom: 1px solid #f2f2f2; }
+.block { display: grid; grid-template-columns: 2.6em 1fr; gap: 0 .6em; padding: .25em 0 .25em .4em; border-bottom: 1px solid #f2f2f2; border-left: 4px solid var(--c); }
+.kept { --c: #1e8449; background: #f4fbf6; }
 .num { color: #aaa; font-size: .75em; text-align: right; padding-top: .3em; }
 .kept .text { color: #111; }
-.kept .num::after { content: " \\2713"; color: #27ae60; }
 .removed .text { text-decoration: line-through; text-decoration-thickness: 1px; opacity: .85; }
-.removed { border-left: 4px solid var(--c); padding-left: .4em; }
 .removed .text { color: var(--c); }
 .tag { font-size: .72em; color: #fff; background: var(--c); border-radius: 3px; padding: 0 .35em; margin-right: .4em; text-decoration: none; display: inline-block; }
 .reason { display: block; font-size: .75em; color: #666; text-decoration: none; }
@@ -128,12 +127,12 @@ def format_html(lines: list[Explained], doc=None, title: str = "cleaner explain"
     """A self-contained page: kept blocks plain, removed ones struck through and coloured by category."""
     esc = html.escape
     c = counts(lines)
-    cats = Counter(e.category for e in lines if not e.kept)
-    legend = "".join(
-        f'<span><i class="swatch" style="background:{category_color(cat)}"></i>{esc(cat)} ({n})</span>'
-        for cat, n in sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))
+    colors = category_colors(lines)
+    cats = Counter(e.category or "other" for e in lines if not e.kept)
+    legend = f'<span><i class="swatch" style="background:{KEPT_COLOR}"></i>kept ({c["blocks_kept"]})</span>' + "".join(
+        f'<span><i class="swatch" style="background:{color}"></i>{esc(cat)} ({cats[cat]})</span>'
+        for cat, color in colors.items()
     )
-    legend = f'<span><i class="swatch" style="background:#27ae60"></i>kept ({c["blocks_kept"]})</span>' + legend
     meta = [
         f"{c['blocks_kept']} blocks kept ({c['chars_kept']:,} characters), "
         f"{c['blocks_removed']} removed ({c['chars_removed']:,} characters)"
@@ -152,7 +151,7 @@ def format_html(lines: list[Explained], doc=None, title: str = "cleaner explain"
                 f'<div class="text">{esc(e.text)}</div></div>'
             )
         else:
-            color = category_color(e.category or "other")
+            color = colors[e.category or "other"]
             body.append(
                 f'<div class="block removed" style="--c:{color}" title="{esc(e.reason or "", quote=True)}">'
                 f'<span class="num">{e.index}</span><div>'
