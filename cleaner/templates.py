@@ -84,6 +84,13 @@ HEADLINE_MIN_WORDS = 3
 HEADLINE_MAX_WORDS = 30
 FIRST_PROSE_MIN_WORDS = 20
 
+# Bylines are attribution: an author's name recurs on every article they
+# write (a quarter of a small site's pages), yet it belongs to each article.
+# A block opening with one of these words, of at most BYLINE_MAX_WORDS words
+# with at least two capitalised, is never claimed by the template.
+BYLINE_OPENERS = ("by", "par", "von", "por", "di", "door", "de", "z", "av", "af")
+BYLINE_MAX_WORDS = 14
+
 # Picking a page's group without a URL: the group holding most of the page's
 # blocks as template blocks, if it holds at least this many.
 SELECT_MIN_BLOCKS = 3
@@ -119,6 +126,7 @@ LOSSY_BUCKET = 50
 SAMPLE_CHARS = 80
 MAX_SAMPLES_PER_GROUP = 500
 
+CALENDAR_MAX_CHARS = 100
 CALENDAR_WORDS_FILE = Path(__file__).parent / "data" / "calendar_words.txt"
 _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"\w+")
@@ -151,8 +159,13 @@ def fold(norm: str) -> str:
     """A normalised block with digit runs as 0 and month/weekday names as `@`.
 
     `mardi 12 mars 2024` and `jeudi 4 avril 2025` both become `@ 0 @ 0`.
+    Names are folded only in blocks of up to CALENDAR_MAX_CHARS: date lines
+    are short, and scanning long prose for them costs most of the learning time.
     """
-    return _calendar_pattern().sub("@", _DIGITS.sub("0", norm))
+    norm = _DIGITS.sub("0", norm)
+    if len(norm) <= CALENDAR_MAX_CHARS:
+        norm = _calendar_pattern().sub("@", norm)
+    return norm
 
 
 def block_hash(norm: str) -> int:
@@ -191,11 +204,13 @@ def site_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def chrome_set(norms: list[str]) -> frozenset[int]:
+def chrome_set(norms: list[str], hashes: list[int] | None = None) -> frozenset[int]:
     """Hashes of the short blocks in a page's first and last lines."""
+    if hashes is None:
+        hashes = [block_hash(s) for s in norms]
     n = len(norms)
-    picked = norms if n <= CHROME_HEAD + CHROME_TAIL else norms[:CHROME_HEAD] + norms[n - CHROME_TAIL :]
-    return frozenset(block_hash(s) for s in picked if len(s.split()) <= CHROME_MAX_WORDS)
+    picked = range(n) if n <= CHROME_HEAD + CHROME_TAIL else [*range(CHROME_HEAD), *range(n - CHROME_TAIL, n)]
+    return frozenset(hashes[i] for i in picked if norms[i].count(" ") < CHROME_MAX_WORDS)
 
 
 # ---------------------------------------------------------------- grouping
@@ -328,7 +343,8 @@ class TemplateLearner:
         return self.add_norms(page_norms(text), url)
 
     def add_norms(self, norms: list[str], url: str | None = None) -> str:
-        chrome = chrome_set(norms)
+        page_hashes = [block_hash(n) for n in norms]
+        chrome = chrome_set(norms, page_hashes)
         site = site_of(url)
         if site is not None:
             group, how = site, "url"
@@ -341,8 +357,8 @@ class TemplateLearner:
         if counts is None:
             counts = self.groups[group] = GroupCounts(group, how)
         hashes: dict[int, str] = {}
-        for n in norms:
-            hashes.setdefault(block_hash(n), n)
+        for h, n in zip(page_hashes, norms):
+            hashes.setdefault(h, n)
         counts.add(hashes)
         return group
 
@@ -393,10 +409,15 @@ def required(stats) -> tuple[float, int]:
     return SHORT_MIN_SHARE, MIN_PAGES
 
 
-def claim(group: SiteTemplate, h: int, stats):
+def is_byline(norm: str, stats) -> bool:
+    first = norm.split(" ", 1)[0]
+    return first in BYLINE_OPENERS and stats.words <= BYLINE_MAX_WORDS and stats.capitalised >= 2
+
+
+def claim(group: SiteTemplate, h: int, stats, norm: str = ""):
     """The Verdict of `group` on a block of hash h, or None."""
     count = group.blocks.get(h)
-    if count is None:
+    if count is None or is_byline(norm, stats):
         return None
     share, min_pages = required(stats)
     if count < min_pages or count < share * group.pages:
@@ -419,7 +440,7 @@ class PageTemplates:
         h = block_hash(norm)
         if h in self.exempt:
             return None
-        return claim(self.group, h, stats)
+        return claim(self.group, h, stats, norm)
 
     def for_page(self, blocks, url: str | None = None) -> "PageTemplates":
         return self
@@ -449,7 +470,7 @@ class Templates:
         h = block_hash(norm)
         best = None
         for g in self._index.get(h, ()):
-            v = claim(g, h, stats)
+            v = claim(g, h, stats, norm)
             if v is not None and (best is None or g.blocks[h] / g.pages > best[0]):
                 best = (g.blocks[h] / g.pages, v)
         return best[1] if best else None
