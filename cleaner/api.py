@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from . import pipeline
+from .compressed import gunzip_if_compressed, is_gzip
 from .document import check_kind, detect_kind, join_blocks, split_blocks, to_text
 from .model import Cleaned, Removal
 from .rules import RuleSet, load_paths
@@ -46,6 +47,8 @@ def clean_document(
     templates  learned site templates: a templates file path or a loaded object
     """
     check_kind(kind)
+    if is_gzip(x):  # a .gz file read as bytes: clean what it holds
+        x = gunzip_if_compressed(x)
     text = to_text(x)
     rulesets = resolve_rulesets(rules)
     kind = kind or detect_kind(text)
@@ -60,7 +63,12 @@ def clean_document(
         from .templates import resolve_templates
 
         templates = resolve_templates(templates)
-    kept, removed, recognised = pipeline.run(blocks, rulesets, url, templates)
+    if kind == "html":
+        from .html import run_pipeline
+
+        kept, removed, recognised = run_pipeline(blocks, rulesets, url, templates)
+    else:
+        kept, removed, recognised = pipeline.run(blocks, rulesets, url, templates)
     removals = tuple(
         Removal(b.index, b.text, removed[b.index].rule, removed[b.index].reason)
         for b in blocks

@@ -1,0 +1,265 @@
+"""HTML page -> blocks: element rules, main-content extraction, a dump-like fallback.
+
+The markup-aware first pass for HTML input:
+
+1. parse (lxml, recovering from broken markup) and read the headline from the
+   markup (`og:title`, `twitter:title`, the first `<h1>`, `<title>`);
+2. cut the elements that selector rules name (cleaner/data/selectors/: a
+   theme's share bar, WordPress's comment form...), see selectors.py;
+3. extract the main content with trafilatura (comments left out) and keep its
+   block structure: one block per heading, paragraph, list item, quote, table
+   cell, line of code;
+4. when that yields little or nothing, fall back: render the page the way a
+   scraper's dump looks (scripts and styles dropped, one line per block
+   element) and let the text pipeline find the article in it, as for a dump.
+
+The blocks then go through the same rules and heuristics as a dump (api.py).
+Every block is one line with whitespace collapsed, so the output read back
+as a dump splits into the same blocks (idempotence).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from . import selectors
+from .model import Block
+
+# Extraction shorter than this (characters of text), while the rendered page
+# holds this many times more prose, is taken as a miss: the fallback runs.
+MIN_EXTRACTED_CHARS = 250
+FALLBACK_RATIO = 4
+
+# trafilatura's output elements that make one block each (its XML vocabulary)
+_EXTRACT_BLOCKS = frozenset({"head", "p", "item", "quote", "cell", "code", "list", "table", "row", "div", "body", "lb"})
+_EXTRACT_BREAKS = frozenset({"lb"})
+
+# the fallback rendering: what a scraper's innerText-like dump drops and breaks on
+_DROP_TAGS = frozenset(
+    "script style noscript template svg math head title iframe object embed canvas video audio".split()
+)
+_BLOCK_TAGS = frozenset(
+    """
+    address article aside blockquote body br button caption center dd details dialog dir div dl dt
+    fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 header hgroup hr html
+    label legend li listing main menu nav ol optgroup option p pre section select summary table
+    tbody td textarea tfoot th thead tr ul
+    """.split()
+)
+_PRE_TAGS = frozenset({"pre", "listing", "textarea"})
+
+_WS = re.compile(r"\s+")
+_NOSCRIPT = re.compile(r"<noscript\b[^>]*>.*?</noscript\s*>", re.I | re.S)
+_XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>", re.I)
+
+_LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    blocks: list[Block]
+    title: str | None
+    method: str  # "trafilatura" or "render" (the fallback)
+    cuts: tuple  # selectors.Cut: elements cut before extraction
+
+
+def html_to_blocks(text: str, url: str | None = None) -> tuple[list[Block], str | None]:
+    """The page's content blocks and its headline from the markup (or None)."""
+    ex = extract(text, url=url)
+    return ex.blocks, ex.title
+
+
+def extract(text: str, url: str | None = None, selector_sets=None) -> Extraction:
+    """Markup-aware first pass; never raises on a str."""
+    root = parse(text)
+    if root is None:
+        return Extraction([], None, "render", ())
+    title = markup_title(root)
+    sets = selectors.load_builtin() if selector_sets is None else selector_sets
+    cuts = tuple(selectors.apply(sets, root))
+    lines = _trafilatura_lines(root, url)
+    if lines is not None and _enough(lines, root):
+        return Extraction(_to_blocks(lines), title, "trafilatura", cuts)
+    return Extraction(_to_blocks(render_lines(root)), title, "render", cuts)
+
+
+def parse(text: str):
+    """lxml tree of a page, recovering from broken markup; None when there is nothing."""
+    text = text.replace("\x00", "")
+    # libxml2 refuses str input that carries an XML encoding declaration
+    text = _XML_DECL.sub("", text, count=1)
+    # browsers with scripting on read <noscript> as raw text; libxml2 parses it,
+    # and an unclosed tag inside would swallow the rest of the page
+    text = _NOSCRIPT.sub(" ", text)
+    if not text.strip():
+        return None
+    parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+    try:
+        root = lxml_html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+def markup_title(root) -> str | None:
+    """og:title, twitter:title, the first <h1>, <title>: the first one with words."""
+    for expr in (
+        "//meta[@property='og:title']/@content",
+        "//meta[@name='twitter:title']/@content",
+        "(//h1)[1]",
+        "//title",
+    ):
+        try:
+            found = root.xpath(expr)
+        except (etree.XPathError, ValueError):
+            continue
+        for item in found[:1]:
+            value = item if isinstance(item, str) else _element_text(item)
+            value = _WS.sub(" ", value).strip()
+            if value:
+                return value
+    return None
+
+
+def _element_text(el) -> str:
+    try:
+        return "".join(el.itertext())
+    except ValueError:
+        return ""
+
+
+def _trafilatura_lines(root, url) -> list[str] | None:
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        doc = trafilatura.bare_extraction(
+            root,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=False,
+        )
+    except (RecursionError, ValueError, TypeError, etree.LxmlError) as exc:
+        _LOG.debug("trafilatura failed: %s", exc)
+        return None
+    body = getattr(doc, "body", None) if doc is not None else None
+    if body is None:
+        return None
+    return walk_lines(body, _EXTRACT_BLOCKS, frozenset(), breaks=_EXTRACT_BREAKS)
+
+
+def _enough(lines: list[str], root) -> bool:
+    chars = sum(len(l) for l in lines)
+    if chars >= MIN_EXTRACTED_CHARS:
+        return True
+    page_chars = len(selectors._page_text(root))
+    return page_chars < FALLBACK_RATIO * max(chars, 1)
+
+
+def render_lines(root) -> list[str]:
+    """The page as a scraper's dump would show it: one line per block element."""
+    return walk_lines(root, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"}), alt=True)
+
+
+def walk_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False) -> list[str]:
+    """Text lines of a tree: block elements start and end a line, inline text joins.
+
+    Iterative (an explicit stack), so any nesting depth is fine.
+    """
+    lines: list[str] = []
+    buf: list[str] = []
+
+    def flush():
+        if buf:
+            line = _WS.sub(" ", "".join(buf)).strip()
+            buf.clear()
+            if line:
+                lines.append(line)
+
+    pre = 0
+    stack = [(root, False)]
+    while stack:
+        el, closing = stack.pop()
+        tag = el.tag if isinstance(el.tag, str) else None
+        if closing:
+            if tag in block_tags:
+                flush()
+            if tag in _PRE_TAGS:
+                pre -= 1
+            _add(buf, el.tail, pre, flush)
+            continue
+        if tag is None or tag in drop_tags:
+            _add(buf, el.tail, pre, flush)
+            continue
+        if tag in breaks:
+            flush()
+            _add(buf, el.tail, pre, flush)
+            continue
+        if alt and tag == "img":
+            value = (el.get("alt") or "").strip()
+            if value:
+                flush()
+                buf.append(value)
+                flush()
+            _add(buf, el.tail, pre, flush)
+            continue
+        if tag in block_tags:
+            flush()
+        if tag in _PRE_TAGS:
+            pre += 1
+        _add(buf, el.text, pre, flush)
+        stack.append((el, True))
+        stack.extend((child, False) for child in reversed(el))
+    flush()
+    return lines
+
+
+def _add(buf, text, pre, flush):
+    if not text:
+        return
+    if pre and "\n" in text:
+        for i, part in enumerate(text.split("\n")):
+            if i:
+                flush()
+            buf.append(part)
+    else:
+        buf.append(text)
+
+
+def _to_blocks(lines: list[str]) -> list[Block]:
+    return [Block(i, line) for i, line in enumerate(lines)]
+
+
+# Rounds of the closing text-mode check (in practice one suffices).
+MAX_FIXED_POINT_ROUNDS = 4
+
+
+def run_pipeline(blocks: list[Block], rulesets, url: str | None, templates=None):
+    """The dump pipeline on extracted blocks, closed by text-mode passes.
+
+    The output is read back as a dump by `clean(clean(html))`, with no url:
+    the kept blocks must be a fixed point of that reading too, so the
+    pipeline is run again without the url until neither run removes anything.
+    Returns (kept, {index: Verdict}, recognised rule sets) like pipeline.run.
+    """
+    from . import pipeline
+
+    kept, removed, recognised = pipeline.run(blocks, rulesets, url, templates)
+    if not url:
+        return kept, removed, recognised
+    for _ in range(MAX_FIXED_POINT_ROUNDS):
+        before = len(kept)
+        kept, more, _ = pipeline.run(kept, rulesets, None, templates)
+        removed.update(more)
+        kept, more, _ = pipeline.run(kept, rulesets, url, templates)
+        removed.update(more)
+        if len(kept) == before:
+            break
+    return kept, removed, recognised
