@@ -227,26 +227,21 @@ def test_input_is_not_modified():
 @needs_html
 @PROPERTY_SETTINGS
 @given(html_ish())
-def test_html_ish_never_raises_and_is_deterministic(x):
+def test_html_ish(x):
+    # trafilatura makes each call slow: one test checks all the HTML properties
     doc = clean_document(x, kind="html")
-    assert doc == clean_document(x, kind="html")
-    assert isinstance(doc.text, str)
+    assert doc == clean_document(x, kind="html"), "not deterministic"
     # the account covers every block the markup gave, once
     indexes = sorted([b.index for b in doc.kept] + [r.index for r in doc.removed])
     assert indexes == list(range(len(indexes)))
+    # the output read back as a dump is already clean
+    assert clean(doc.text, kind="text") == doc.text
 
 
 @needs_html
-@PROPERTY_SETTINGS
+@settings(PROPERTY_SETTINGS, max_examples=50)
 @given(html_ish())
-def test_html_ish_detected(x):
+def test_html_ish_detected_kind(x):
+    # the default path: kind detected from the text or decoded bytes
     assert isinstance(clean(x), str)
     assert isinstance(clean(x.encode("utf-8", "surrogatepass")), str)
-
-
-@needs_html
-@PROPERTY_SETTINGS
-@given(html_ish())
-def test_html_output_is_idempotent_as_text(x):
-    out = clean(x, kind="html")
-    assert clean(out, kind="text") == out
