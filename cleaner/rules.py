@@ -30,6 +30,10 @@ CATEGORIES = (
 )
 DEFAULT_MAX_CHARS = 160
 MAX_PATTERN_CHARS = 2000
+# Limits that keep a hostile rule file from exhausting the parser (see _nesting_problems).
+MAX_RULE_FILE_BYTES = 4 << 20
+MAX_NESTING = 32
+MAX_KEY_DOTS = 8
 
 _RULESET_KEYS = {"id", "description", "scope", "languages", "fingerprints", "min_fingerprints", "domains"}
 _RULE_KEYS = {
@@ -92,19 +96,50 @@ def load_file(path: str | os.PathLike) -> RuleSet:
     path = str(path)
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            raw = f.read(MAX_RULE_FILE_BYTES + 1)
     except OSError as exc:
         raise RuleError([f"{path}: cannot read rule file: {exc.strerror or exc}"]) from None
+    if len(raw) > MAX_RULE_FILE_BYTES:
+        raise RuleError([f"{path}: rule file is larger than {MAX_RULE_FILE_BYTES >> 20} MB"])
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RuleError([f"{path}: rule file is not UTF-8 ({exc.reason} at byte {exc.start})"]) from None
+    lines = source.splitlines()
+    too_deep = _nesting_problems(path, lines)
+    if too_deep:
+        raise RuleError(too_deep)
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
         raise RuleError([f"{path}:{line}: invalid TOML: {_strip_position(str(exc))}"]) from None
-    return _build(path, source.splitlines(), data)
+    except RecursionError:  # nesting the pre-check did not see (inside a multi-line string trick)
+        raise RuleError([f"{path}:1: invalid TOML: nested too deeply"]) from None
+    return _build(path, lines, data)
+
+
+# tomllib recurses once per nested array or inline table, and spends time and
+# memory quadratic in the parts of one dotted key (a 200 KB line of `a.a.a...`
+# takes tens of GB). Rule files nest two levels; refuse far deeper ones before
+# parsing.
+_STRING_LITERAL = re.compile(r""" "(?:[^"\\\n]|\\.)*" | '[^'\n]*' """, re.X)
+
+
+def _nesting_problems(path: str, lines: list[str]) -> list[str]:
+    depth = 0
+    for number, line in enumerate(lines, 1):
+        bare = _STRING_LITERAL.sub('""', line).split("#", 1)[0]
+        if bare.count(".") > MAX_KEY_DOTS:
+            return [f"{path}:{number}: more than {MAX_KEY_DOTS} dots outside strings on one line (dotted keys that deep are not a rule file)"]
+        for ch in bare:
+            if ch in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return [f"{path}:{number}: arrays or tables nested more than {MAX_NESTING} levels deep"]
+            elif ch in "]}":
+                depth = max(0, depth - 1)
+    return []
 
 
 def load_paths(paths) -> list[RuleSet]:
@@ -320,7 +355,7 @@ def _build_rule(path, set_id, n, raw, loc, problem) -> Rule | None:
             try:
                 compiled = _compile_pattern(pattern)
             except Exception as exc:  # re2.error and friends
-                problem(n, "pattern", f"pattern does not compile under RE2 (linear-time engine): {exc}")
+                problem(n, "pattern", f"pattern does not compile under RE2 (linear-time engine): {_re2_problem(exc)}")
                 ok = False
     elif match is not None:
         if pattern is not None:
@@ -363,6 +398,19 @@ def _build_rule(path, set_id, n, raw, loc, problem) -> Rule | None:
             problem(n, "counter_examples", f"rule {rule.id!r}: counter-example matches: {example!r}")
             ok = False
     return rule if ok else None
+
+
+def _re2_problem(exc: Exception) -> str:
+    """RE2's complaint as text, with what the pattern uses that RE2 has not."""
+    detail = exc.args[0] if exc.args else exc
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    detail = str(detail)
+    if re.search(r"invalid escape sequence: \\\d", detail):
+        return f"{detail} (backreferences are not supported)"
+    if re.search(r"invalid perl operator: \(\?<?[=!]", detail):
+        return f"{detail} (lookahead and lookbehind are not supported)"
+    return detail
 
 
 @functools.lru_cache(maxsize=4096)
