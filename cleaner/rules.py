@@ -442,7 +442,14 @@ def _rule_matches(rule: Rule, norm: str, compiled) -> bool:
                     return True
                 start = norm.find(p, start + 1)
         return False
-    return compiled is not None and compiled.search(norm) is not None
+    if compiled is None:
+        return False
+    try:
+        return compiled.search(norm) is not None
+    except UnicodeEncodeError:
+        # RE2 reads UTF-8; a lone surrogate (text read with errors="surrogateescape")
+        # cannot be encoded, so it is matched as "?"
+        return compiled.search(norm.encode("utf-8", "replace").decode("utf-8")) is not None
 
 
 # ---------------------------------------------------------------- matching

@@ -167,6 +167,18 @@ def test_arbitrary_text(x):
 
 
 @PROPERTY_SETTINGS
+@given(st.lists(st.one_of(dump_line(), st.text(st.characters(exclude_categories=()), max_size=20))).map("\n".join))
+def test_text_with_lone_surrogates(x):
+    # str read with errors="surrogateescape" carries lone surrogates; RE2 reads UTF-8
+    assert_text_properties(x)
+
+
+def test_lone_surrogate_in_a_block_a_regex_rule_sees():
+    x = "The minister said \ud83d that the budget would pass next week, officials said.\n0 comments \udc80"
+    assert_text_properties(x)
+
+
+@PROPERTY_SETTINGS
 @given(dump())
 def test_dump_like_text(x):
     assert_text_properties(x)
