@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--report", metavar="FILE", help="write one JSON line per file (path, status, counts, reasons, error)")
     b.add_argument("--force", action="store_true", help="redo outputs that are already up to date")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    b.add_argument(
+        "--learn", action=argparse.BooleanOptionalAction, default=None,
+        help="first learn each site's template from IN_DIR (blocks recurring across its pages), "
+        "then clean with it (default: on; --templates FILE uses a saved one instead)",
+    )
 
     c = sub.add_parser(
         "clean", parents=[common, page], help="clean one file (or stdin) to stdout",
@@ -87,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Validate rule files and run their examples; print file:line: problem lines. Exit 2 on problems.",
     )
     rc.add_argument("paths", nargs="+", metavar="DIR", help="rule files or folders")
+
+    from . import learn_cli
+
+    learn_cli.add_parser(sub)
     return parser
 
 
@@ -109,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
             return _clean(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "learn":
+            from . import learn_cli
+
+            return learn_cli.run(args)
         return _rules(args)
     except _Usage as exc:
         print(f"cleaner: {exc}", file=sys.stderr)
@@ -147,6 +160,13 @@ def _load_rules(paths: list[str]):
 def _check_templates(path: str | None) -> None:
     if path is not None and not os.path.isfile(path):
         raise _Usage(f"{path}: templates file does not exist")
+    if path is not None:
+        from .templates import TemplateError, load_templates
+
+        try:
+            load_templates(path)
+        except TemplateError as exc:
+            raise _Usage("invalid templates file:\n" + "\n".join(exc.problems)) from None
 
 
 def _read_page(path: str) -> bytes:
@@ -190,13 +210,14 @@ def _batch(args) -> int:
 
     _load_rules(args.rules)
     _check_templates(args.templates)
+    progress = not args.quiet and sys.stderr.isatty()
+    learned = _learn_for_batch(args, progress)
     options = BatchOptions(
         rules=tuple(os.path.abspath(p) for p in args.rules),
         kind=args.kind,
-        templates=os.path.abspath(args.templates) if args.templates else None,
+        templates=os.path.abspath(args.templates) if args.templates else learned,
         force=args.force,
     )
-    progress = not args.quiet and sys.stderr.isatty()
     try:
         summary = run_batch(
             args.in_dir, args.out_dir, options,
@@ -207,9 +228,25 @@ def _batch(args) -> int:
         )
     except UsageError as exc:
         raise _Usage(str(exc)) from None
+    finally:
+        if learned:
+            os.unlink(learned)
     if not args.quiet:
         print(summary.format(), file=sys.stderr)
     return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def _learn_for_batch(args, progress: bool) -> str | None:
+    """`batch --learn` (the default unless --templates): a temporary templates file, or None."""
+    from .learn_cli import LEARN_BY_DEFAULT, describe_file, learn_for_batch
+
+    learn = LEARN_BY_DEFAULT if args.learn is None else args.learn
+    if not learn or args.templates or not os.path.isdir(args.in_dir):
+        return None
+    path = learn_for_batch(args.in_dir, globs=tuple(args.glob) or None, progress=progress)
+    if not args.quiet:
+        print(f"learned: {describe_file(path)}", file=sys.stderr)
+    return path
 
 
 def _clean(args) -> int:

@@ -24,6 +24,11 @@ from typing import Iterator
 
 from .templates import TemplateError, TemplateLearner, Templates
 
+# `cleaner batch` learns by default: on the site fixtures it lifts F1 and on a
+# folder of unrelated sites (the dev set) it changes almost nothing (see
+# bench/templates_quality.py); `--no-learn` turns it off.
+LEARN_BY_DEFAULT = True
+
 MANIFEST = "urls.tsv"
 SIDECAR_SUFFIX = ".url"
 # Sidecar URL files are read this far, no further: a URL, not a document.
@@ -126,7 +131,14 @@ def describe(templates: Templates) -> str:
     groups = templates.groups
     blocks = sum(len(g.blocks) for g in groups)
     pages = sum(g.pages for g in groups)
-    return f"{len(groups)} site groups with a template ({pages} pages, {blocks} template blocks)"
+    plural = "" if len(groups) == 1 else "s"
+    return f"{len(groups)} site group{plural} with a template ({pages} pages, {blocks} template blocks)"
+
+
+def describe_file(path: str) -> str:
+    from .templates import load_templates
+
+    return describe(load_templates(path))
 
 
 def learn_for_batch(in_dir: str, globs=None, progress: bool = False) -> str:

@@ -710,3 +710,38 @@ def learn_pages(pages: Iterable[tuple[str, str | None]]) -> Templates:
     for text, url in pages:
         learner.add(text, url)
     return learner.templates()
+
+
+# ---------------------------------------------------------------- before judging
+
+
+def prefilter(blocks, templates, rulesets, url: str | None = None):
+    """Take the template's blocks out of a page before it is judged: (rest, {index: Verdict}).
+
+    The heuristics and the line model read a page's layout (where the prose
+    region starts, what stands next to the headline); a site's chrome that is
+    merely marked, not gone, still shapes that reading, and an in-body ad the
+    template claims would split the article's region in two. Taken out first,
+    the page is judged as if the site had no chrome. Blocks any rule matches
+    (drop or keep: attribution such as "(AFP)" recurs on many pages) are left
+    to the rules.
+    """
+    from .pipeline import _matcher
+    from .rules import select_rulesets
+
+    view = resolve_templates(templates)
+    if hasattr(view, "for_page"):
+        view = view.for_page(blocks, url=url)
+    norms = [normalize(b.text) for b in blocks]
+    matcher = _matcher(tuple(select_rulesets(rulesets, norms, url)))
+    rest, claimed = [], {}
+    empty: frozenset[str] = frozenset()
+    for block, norm in zip(blocks, norms):
+        v = None
+        if norm and matcher.match(norm) is None:
+            v = view.verdict(norm, text_stats(block.text, empty))
+        if v is None:
+            rest.append(block)
+        else:
+            claimed[block.index] = v
+    return rest, claimed

@@ -293,3 +293,29 @@ def test_learning_streams_5000_files_and_holds_no_texts(tmp_path):
 
 def vars_of(obj) -> list:
     return [getattr(obj, name) for name in obj.__slots__ if name != "samples"]
+
+
+# ---------------------------------------------------------------- command line
+
+
+def test_cli_learn_then_batch_with_and_without_learning(tmp_path, capsys):
+    from cleaner.cli import main
+
+    site = tmp_path / "in"
+    site.mkdir()
+    for p in pages_of("harbourline-gazette"):
+        shutil.copy(p, site / p.name)
+    saved = tmp_path / "t.toml"
+    assert main(["learn", str(site), "-o", str(saved), "-q"]) == 0
+    assert load_templates(saved).groups[0].pages == 10
+    assert main(["batch", str(site), str(tmp_path / "learned"), "-j", "1", "-q"]) == 0
+    assert main(["batch", str(site), str(tmp_path / "plain"), "-j", "1", "-q", "--no-learn"]) == 0
+    learned = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "learned").glob("*.txt")))
+    plain = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "plain").glob("*.txt")))
+    chrome = ("Lighthouse Notes", "Fore Street Diary", "Get the Morning Tide newsletter")
+    assert not any(c in learned for c in chrome)
+    assert any(c in plain for c in chrome)  # what learning removes, the rules alone keep
+    bad = tmp_path / "bad.toml"
+    bad.write_text('format = 1\n[[group]]\nname = "a"\npages = 0\n', encoding="utf-8")
+    assert main(["batch", str(site), str(tmp_path / "x"), "--templates", str(bad), "-q"]) == 2
+    assert f"{bad}:4: pages must be a positive integer" in capsys.readouterr().err
