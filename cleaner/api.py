@@ -59,16 +59,19 @@ def clean_document(
         blocks, title_hint = html_to_blocks(text, url=url)
     else:
         blocks = split_blocks(text)
-    if templates is not None:
-        from .templates import resolve_templates
+    template_removed = {}
+    blocks_in = blocks
+    if templates is not None:  # the site's learned chrome goes before the page is judged
+        from .templates import prefilter
 
-        templates = resolve_templates(templates)
+        blocks_in, template_removed = prefilter(blocks, templates, rulesets, url)
     if kind == "html":
         from .html import run_pipeline
 
-        kept, removed, recognised = run_pipeline(blocks, rulesets, url, templates)
+        kept, removed, recognised = run_pipeline(blocks_in, rulesets, url, None)
     else:
-        kept, removed, recognised = pipeline.run(blocks, rulesets, url, templates)
+        kept, removed, recognised = pipeline.run(blocks_in, rulesets, url, None)
+    removed.update(template_removed)
     removals = tuple(
         Removal(b.index, b.text, removed[b.index].rule, removed[b.index].reason)
         for b in blocks
