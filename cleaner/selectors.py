@@ -48,6 +48,7 @@ class ElementRule:
     reason: str
     example: str
     where: str  # file:line
+    keys: frozenset | None = None  # see simple_keys(); None: XPath only
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,14 @@ class SelectorSet:
     fingerprints: tuple[etree.XPath, ...]  # the set applies when one matches; none: always
     rules: tuple[ElementRule, ...]
     path: str
+    fingerprint_keys: frozenset | None = None  # simple_keys() of all fingerprints, when all are simple
 
-    def applies_to(self, root) -> bool:
-        return not self.fingerprints or any(_first(fp, root) for fp in self.fingerprints)
+    def applies_to(self, root, page_keys=None) -> bool:
+        if not self.fingerprints:
+            return True
+        if self.fingerprint_keys is not None and page_keys is not None:
+            return any((kind, value) in page_keys for kind, value, _ in self.fingerprint_keys)
+        return any(_first(fp, root) for fp in self.fingerprints)
 
 
 # ---------------------------------------------------------------- CSS -> XPath
@@ -155,6 +161,25 @@ def css_to_xpath(css: str) -> str:
     close_step()
     paths.append("".join(steps))
     return " | ".join(paths)
+
+
+_SIMPLE = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?:\.(?P<cls>-?[A-Za-z_][\w-]*)|#(?P<id>-?[A-Za-z_][\w-]*))$")
+
+
+def simple_keys(css: str) -> frozenset | None:
+    """Index keys when every alternative is `tag.class`, `.class`, `#id` (or `tag#id`).
+
+    Such rules are matched by one walk over the elements' class and id
+    attributes instead of an XPath scan each: most theme rules are of this kind.
+    """
+    keys = set()
+    for part in css.split(","):
+        m = _SIMPLE.match(part.strip())
+        if not m:
+            return None
+        tag = m.group("tag")
+        keys.add(("class", m.group("cls"), tag) if m.group("cls") else ("id", m.group("id"), tag))
+    return frozenset(keys)
 
 
 def compile_selector(css: str | None = None, xpath: str | None = None) -> etree.XPath:
@@ -260,7 +285,9 @@ def load_file(path: str | os.PathLike) -> SelectorSet:
         rules.append(rule)
     if problems:
         raise SelectorError(problems)
-    return SelectorSet(set_id, str(head.get("description", "")), tuple(fingerprints), tuple(rules), path)
+    fp_keys = [simple_keys(fp) for fp in raw_fps]
+    fp_keys = frozenset().union(*fp_keys) if fp_keys and all(k is not None for k in fp_keys) else None
+    return SelectorSet(set_id, str(head.get("description", "")), tuple(fingerprints), tuple(rules), path, fp_keys)
 
 
 def _build_rule(path, n, raw, loc, problem) -> ElementRule | None:
@@ -292,7 +319,8 @@ def _build_rule(path, n, raw, loc, problem) -> ElementRule | None:
         return None
     if not ok:
         return None
-    rule = ElementRule(raw["id"], raw["category"], selector, compiled, raw["reason"], raw["example"], f"{path}:{loc.at(n)}")
+    keys = simple_keys(css) if css is not None else None
+    rule = ElementRule(raw["id"], raw["category"], selector, compiled, raw["reason"], raw["example"], f"{path}:{loc.at(n)}", keys)
     try:
         matched = matches(rule, parse_fragment(rule.example))
     except etree.XPathEvalError as exc:
@@ -309,6 +337,9 @@ def parse_fragment(snippet: str):
 
 
 def matches(rule: ElementRule, root) -> list:
+    if rule.keys is not None:
+        index = _KeyIndex([rule])
+        return [el for el in _ATTRIBUTED(root) if index.rule_for(el) is not None]
     found = rule.xpath(root)
     return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
 
@@ -366,11 +397,25 @@ MIN_GUARDED_CHARS = 200
 
 def apply(sets, root) -> list[Cut]:
     """Cut the elements the applicable sets name from `root` (in place); return what went."""
-    found: dict = {}  # element -> rule, first rule wins, in document order below
-    for s in sets:
-        if not s.applies_to(root):
-            continue
+    found: dict = {}  # element -> the first rule (in file order) that names it
+    attributed = _ATTRIBUTED(root)
+    page_keys = set()
+    for el in attributed:
+        page_keys.update(("class", token) for token in (el.get("class") or "").split())
+        if el.get("id"):
+            page_keys.add(("id", el.get("id")))
+    active = [s for s in sets if s.applies_to(root, page_keys)]
+    keyed = [r for s in active for r in s.rules if r.keys is not None]
+    if keyed:
+        index = _KeyIndex(keyed)
+        for el in attributed:
+            rule = index.rule_for(el)
+            if rule is not None:
+                found[el] = rule
+    for s in active:
         for rule in s.rules:
+            if rule.keys is not None:
+                continue
             try:
                 for el in matches(rule, root):
                     found.setdefault(el, rule)
@@ -394,6 +439,38 @@ def apply(sets, root) -> list[Cut]:
     for el in doomed:
         drop_element(el)
     return cuts
+
+
+_ATTRIBUTED = etree.XPath("//*[@class or @id]")
+
+
+class _KeyIndex:
+    """class token / id -> rules, for rules made of simple selectors."""
+
+    def __init__(self, rules):
+        self.order = {r.id: i for i, r in enumerate(rules)}
+        self.by_class: dict[str, list] = {}
+        self.by_id: dict[str, list] = {}
+        for r in rules:
+            for kind, value, tag in r.keys:
+                (self.by_class if kind == "class" else self.by_id).setdefault(value, []).append((tag, r))
+
+    def rule_for(self, el):
+        best = None
+        candidates = []
+        cls = el.get("class")
+        if cls:
+            for token in cls.split():
+                candidates.extend(self.by_class.get(token, ()))
+        ident = el.get("id")
+        if ident:
+            candidates.extend(self.by_id.get(ident, ()))
+        for tag, rule in candidates:
+            if tag is not None and el.tag != tag:
+                continue
+            if best is None or self.order[rule.id] < self.order[best.id]:
+                best = rule
+        return best
 
 
 _PAGE_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style)]")
