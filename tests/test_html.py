@@ -1,0 +1,223 @@
+"""HTML input: decoding, extraction, element rules, fallback, title, idempotence, robustness."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from lxml import html as lxml_html
+
+from cleaner import clean, clean_document
+from cleaner import html as H
+from cleaner import selectors as S
+from cleaner.compressed import gunzip_if_compressed
+
+PARAS = [
+    "The city council voted on Tuesday to extend the tram line to the northern districts, ending a debate that had lasted for more than ten years.",
+    "Supporters of the project said the extension would cut commuting times by half for thousands of residents who now depend on crowded buses.",
+    "Opponents argued that the cost, estimated at four hundred million euros, would weigh on the city's budget for a generation and delay other work.",
+    "Construction is expected to start next spring, and the first trams should run on the new section before the end of the decade, officials said.",
+]
+HEADLINE = "Council approves the northern tram extension"
+
+
+def article_page(extra_body: str = "", head: str = "", body_class: str = "") -> str:
+    paras = "".join(f"<p>{p}</p>" for p in PARAS)
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Tram news | Example Daily</title>{head}</head>
+<body class="{body_class}"><header><nav><ul><li><a href="/">Home</a></li><li><a href="/politics">Politics</a></li>
+<li><a href="/sport">Sport</a></li></ul></nav></header>
+<main><article><h1>{HEADLINE}</h1>{paras}{extra_body}</article></main>
+<footer><p>© 2024 Example Daily. All rights reserved.</p><a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+def assert_article(text: str) -> None:
+    for p in PARAS:
+        assert p in text
+
+
+def test_html_str_is_detected_and_cleaned():
+    doc = clean_document(article_page())
+    assert doc.kind == "html"
+    assert_article(doc.text)
+    assert "All rights reserved" not in doc.text
+    assert "Politics" not in doc.text.split()
+
+
+def test_html_bytes_and_gzip_bytes():
+    page = article_page()
+    assert clean(page.encode("utf-8")) == clean(page)
+    # the bytes of a .html.gz file are decompressed, not read as text
+    assert clean(gzip.compress(page.encode("utf-8"))) == clean(page)
+
+
+def test_corrupt_gzip_gives_empty_result_not_garbage():
+    assert gunzip_if_compressed(b"\x1f\x8b\x08\x00garbage") == b""
+    assert clean(b"\x1f\x8b\x08\x00garbage") == ""
+    # a truncated stream gives what could be decompressed
+    data = gzip.compress(article_page().encode("utf-8"))
+    assert gunzip_if_compressed(data[: len(data) // 2]).startswith(b"<!DOCTYPE html>")
+
+
+def test_latin1_bytes_with_meta_charset():
+    accented = "Le conseil a voté mardi l'extension du tramway vers le nord, après un débat qui a duré plus de dix ans et divisé la majorité."
+    page = article_page(extra_body=f"<p>{accented}</p>").replace('charset="utf-8"', 'charset="iso-8859-1"')
+    text = clean(page.encode("latin-1"), kind="html")
+    assert accented in text
+
+
+def test_utf8_bom_and_utf16():
+    page = article_page(extra_body="<p>Une dernière phrase, avec des accents éàü, termine l'article comme il se doit ici.</p>")
+    expected = clean(page)
+    assert "éàü" in expected
+    assert clean(b"\xef\xbb\xbf" + page.encode("utf-8")) == expected
+    assert clean(page.encode("utf-16")) == expected  # BOM + UTF-16
+
+
+def test_broken_markup_unclosed_tags():
+    page = "<html><body><div><h1>" + HEADLINE + "<p>" + "<p>".join(PARAS) + "<div><span><b>"
+    text = clean(page, kind="html")
+    assert_article(text)
+
+
+def test_empty_and_blank_pages():
+    for page in ("", "<html></html>", "<html><body>   </body></html>", b""):
+        doc = clean_document(page, kind="html")
+        assert doc.text == ""
+        assert doc.kept == ()
+
+
+def test_page_without_article_is_near_empty():
+    page = """<html><head><title>Example</title></head><body><nav><ul>
+    <li><a href="/">Home</a></li><li><a href="/a">About</a></li><li><a href="/c">Contact</a></li></ul></nav>
+    <footer><p>© 2024 Example</p><a href="/privacy">Privacy policy</a></footer></body></html>"""
+    text = clean(page, kind="html")
+    assert len(text) < 40
+
+
+TAGDIV_FURNITURE = """
+<div class="td-post-sharing-bottom"><div class="td-post-sharing td-ps-bg">
+  <a class="td-social-sharing-button">Facebook</a><a class="td-social-sharing-button">Twitter</a></div></div>
+<div class="td_block_wrap td_block_related_posts"><h4 class="td-related-title"><a>Related articles</a></h4>
+  <div class="td-related-row"><h3><a href="/other">Mayor opens the new bridge over the river after two years of delays and protests</a></h3></div></div>
+<div class="td-a-rec td-a-rec-id-content_bottom"><span class="td-adspot-title">- Advertisement -</span></div>
+<div class="comments" id="comments"><div id="respond" class="comment-respond">
+  <h3 class="comment-reply-title">Leave a Reply</h3>
+  <form id="commentform" class="comment-form"><p>Please enter your comment! Your thoughts about the extension of the tram are welcome below, keep it civil.</p>
+  <p>Your email address will not be published and you will be notified of follow-up comments.</p></form></div></div>
+"""
+
+
+def test_tagdiv_furniture_is_cut_before_extraction():
+    page = article_page(extra_body=TAGDIV_FURNITURE, body_class="td-container")
+    root = H.parse(page)
+    cuts = S.apply(S.load_builtin(), root)
+    rules = {c.rule for c in cuts}
+    assert {"tagdiv-html-sharing", "tagdiv-html-related", "tagdiv-html-ad", "tagdiv-html-comments"} <= rules
+    text = clean(page)
+    assert_article(text)
+    for gone in ("Mayor opens the new bridge", "Leave a Reply", "Please enter your comment", "Advertisement", "Twitter"):
+        assert gone not in text
+
+
+def test_selector_keeps_an_element_that_holds_the_article():
+    # a wrapper that happens to carry a rule's class keeps the article
+    page = article_page().replace("<article>", '<article class="comments-area">')
+    assert_article(clean(page))
+
+
+def test_fallback_renders_the_page_when_extraction_misses(monkeypatch):
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url: None)
+    ex = H.extract(article_page())
+    assert ex.method == "render"
+    assert "Home" in ex.blocks[0].text  # the whole page, as a dump shows it
+    text = clean(article_page())
+    assert_article(text)
+    assert "All rights reserved" not in text
+
+
+def test_title_from_og_title():
+    page = article_page(head='<meta property="og:title" content="Tram extension approved">')
+    assert clean_document(page).title == "Tram extension approved"
+    root = H.parse(article_page())
+    assert H.markup_title(root) == HEADLINE  # no og:title: the <h1>
+    assert H.markup_title(H.parse("<html><head><title> Only a title </title></head><body></body></html>")) == "Only a title"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        article_page(),
+        article_page(extra_body=TAGDIV_FURNITURE, body_class="td-container"),
+        article_page(extra_body="<ul><li>First point of the list</li><li>Second point</li></ul><blockquote>A quote, said the mayor.</blockquote>"),
+        "<html><body><p>Short page.</p></body></html>",
+    ],
+)
+def test_idempotent(page):
+    once = clean(page)
+    assert clean(once) == once
+
+
+def test_blocks_are_single_lines_in_input_order():
+    doc = clean_document(article_page(extra_body="<p>A line<br>broken in two by a break, which is a block boundary in dumps.</p>"))
+    rebuilt = doc.rebuild()
+    assert all("\n" not in b for b in rebuilt)
+    kept_positions = [rebuilt.index(t) for t in doc.blocks]
+    assert kept_positions == sorted(kept_positions)
+
+
+def test_deep_nesting_does_not_crash():
+    depth = 10_000
+    page = "<html><body>" + "<div>" * depth + "<p>" + PARAS[0] + "</p>" + "</div>" * depth + "</body></html>"
+    doc = clean_document(page, kind="html")
+    assert isinstance(doc.text, str)
+
+
+def test_walk_lines_blocks_and_inline_text():
+    root = lxml_html.fromstring("<div><p>one <b>two</b> three</p><ul><li>a</li><li>b<br>c</li></ul><script>x()</script>tail</div>")
+    assert H.render_lines(root) == ["one two three", "a", "b", "c", "tail"]
+
+
+# ---------------------------------------------------------------- selector files
+
+
+def test_builtin_selector_rules_match_their_examples():
+    sets = S.load_builtin()
+    assert {s.id for s in sets} >= {"tagdiv-newspaper-html", "wordpress-html"}
+    for s in sets:
+        for rule in s.rules:
+            assert S.matches(rule, S.parse_fragment(rule.example)), rule.id
+
+
+def test_css_translation():
+    root = lxml_html.fromstring('<div><p class="a b" id="x" data-k="val">1</p><span class="a">2</span><div><p>3</p></div></div>')
+
+    def texts(css):
+        return [el.text_content() for el in root.xpath(S.css_to_xpath(css))]
+
+    assert texts(".a") == ["1", "2"]
+    assert texts("p.a") == ["1"]
+    assert texts("#x") == ["1"]
+    assert texts("[data-k^=va]") == ["1"]
+    assert texts("div > div > p") == ["3"]
+    assert texts("div p") == ["1", "3"]
+    with pytest.raises(ValueError):
+        S.css_to_xpath("p:nth-child(2)")
+
+
+def test_selector_file_problems_name_file_and_line(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[selectors]\nid = "bad"\n\n[[rule]]\nid = "r1"\ncategory = "share"\ncss = "p:hover"\n'
+        'reason = "x"\nexample = "<p>x</p>"\n\n[[rule]]\nid = "r2"\ncategory = "share"\ncss = ".share"\n'
+        'reason = "x"\nexample = "<p>no match</p>"\nextra = 1\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(S.SelectorError) as err:
+        S.load_file(path)
+    problems = err.value.problems
+    assert any(p.startswith(f"{path}:7:") and "p:hover" in p for p in problems)
+    assert any(p.startswith(f"{path}:17:") and "unknown key 'extra'" in p for p in problems)
+    bad_toml = tmp_path / "broken.toml"
+    bad_toml.write_text('[selectors]\nid = "x\n', encoding="utf-8")
+    with pytest.raises(S.SelectorError, match=r"broken\.toml:2: invalid TOML"):
+        S.load_file(bad_toml)
