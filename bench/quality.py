@@ -11,8 +11,9 @@ guess, per dump style and per source, each group scored with the same metric
 worst documents with what was wrongly kept or removed.
 
 --html     clean the original HTML (NAME.html.gz) instead of the dump
---compare  also run trafilatura.extract (defaults) on the same pages' HTML, in
-           the same run, and print its row beside cleaner's
+--compare  also run trafilatura.extract on the same pages' HTML, in the same
+           run (defaults, then include_comments=False), and print its rows
+           beside cleaner's
 """
 
 from __future__ import annotations
@@ -63,12 +64,13 @@ def _clean_one(args):
 
 
 def _trafilatura_one(args):
-    name, path = args
+    name, path = args[:2]
+    options = args[2] if len(args) > 2 else {}
     import trafilatura
 
     with gzip.open(path, "rb") as f:
         data = f.read()
-    return name, trafilatura.extract(data) or ""
+    return name, trafilatura.extract(data, **options) or ""
 
 
 def run(tasks, fn, workers: int) -> tuple[dict[str, str], float]:
@@ -143,6 +145,9 @@ def main(argv=None) -> int:
         t_tasks = [(n, str(args.bench / (n + ".html.gz"))) for n in names if (args.bench / (n + ".html.gz")).exists()]
         t_out, t_sec = run(t_tasks, _trafilatura_one, args.workers)
         rows.append(("trafilatura (html, defaults)", score(scorer, args.bench, t_out), t_sec, len(t_tasks)))
+        nc_tasks = [t + ({"include_comments": False},) for t in t_tasks]
+        nc_out, nc_sec = run(nc_tasks, _trafilatura_one, args.workers)
+        rows.append(("trafilatura (html, no comments)", score(scorer, args.bench, nc_out), nc_sec, len(nc_tasks)))
 
     sets = sorted(result["sets"])
     figures = {}
