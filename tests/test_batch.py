@@ -71,7 +71,8 @@ def test_output_names():
 def test_batch_mirrors_tree_and_keeps_names(tree, tmp_path):
     out = tmp_path / "out"
     before = snapshot(tree)
-    assert main(["batch", str(tree), str(out), "-q", "-j", "1"]) == 0
+    # --no-learn: outputs equal clean() of each page alone (no site template learned from the folder)
+    assert main(["batch", str(tree), str(out), "-q", "-j", "1", "--no-learn"]) == 0
     assert sorted(snapshot(out)) == ["a.txt", "sub/b.txt", "sub/deep/c.txt"]
     for rel in ("a.txt", "sub/b.txt", "sub/deep/c.txt"):
         expected = clean((tree / rel).read_text(encoding="utf-8")) + "\n"
@@ -106,7 +107,7 @@ def test_rerun_skips_up_to_date_and_force_redoes(tree, tmp_path):
 
 def test_report_rows_match_the_document(tree, tmp_path):
     out, report = tmp_path / "out", tmp_path / "r.jsonl"
-    assert main(["batch", str(tree), str(out), "-q", "-j", "2", "--report", str(report)]) == 0
+    assert main(["batch", str(tree), str(out), "-q", "-j", "2", "--no-learn", "--report", str(report)]) == 0
     rows = rows_by_path(report)
     assert set(rows) == {"a.txt", "b.txt", "c.txt"}
     row = rows["a.txt"]
@@ -300,7 +301,7 @@ def test_gzip_input(tmp_path):
 
     make_tree(tmp_path / "in", {"a.txt.gz": gzip.compress(dump(1).encode())})
     out = tmp_path / "out"
-    assert main(["batch", str(tmp_path / "in"), str(out), "-q", "-j", "1", "--glob", "*.gz"]) == 0
+    assert main(["batch", str(tmp_path / "in"), str(out), "-q", "-j", "1", "--no-learn", "--glob", "*.gz"]) == 0
     assert (out / "a.txt").read_text(encoding="utf-8") == clean(dump(1)) + "\n"
 
 

@@ -164,7 +164,7 @@ def test_batch_as_a_process_exit_codes(tmp_path):
     (src / "a.txt").write_text(PAGE, encoding="utf-8")
     (src / "sub" / "b.txt").write_text(PAGE, encoding="utf-8")
     out = tmp_path / "out"
-    done = run("batch", str(src), str(out), "-j", "2")
+    done = run("batch", str(src), str(out), "-j", "2", "--no-learn")
     assert done.returncode == 0, done.stderr
     assert b"2 files: 2 cleaned, 0 skipped, 0 failed" in done.stderr
     assert b"\r" not in done.stderr  # no progress bar when stderr is not a terminal
