@@ -33,12 +33,13 @@ import unicodedata
 from pathlib import Path
 
 import numpy as np
-from sklearn.ensemble import GradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cleaner import linemodel, pipeline  # noqa: E402
 from cleaner.document import split_blocks  # noqa: E402
+from cleaner.model import Block  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BENCH = ROOT.parent / "shared" / "bench" / "dev"
@@ -49,6 +50,10 @@ _TOKEN = re.compile(r"\w+")
 WEIGHT_SNIPPET = 3.0
 WEIGHT_WEAK = 0.5
 WEIGHT_FULL = 1.0
+WEIGHT_AUGMENT = 0.5
+ITERATIONS = 100
+LEAVES = 12
+INNER_FOLDS = 4
 
 
 def norm(text: str) -> str:
@@ -110,8 +115,26 @@ def labels_for(bench: Path, name: str, gold: dict, blocks) -> tuple[list[int], l
     return ys, ws
 
 
-def dataset(bench: Path):
-    """(names, per-document rows, labels, weights)."""
+def _page_rows(blocks, rulesets):
+    page = pipeline.read_page(blocks, rulesets, None)
+    return linemodel.features(page, pipeline.analyse(page))
+
+
+def _renumber(blocks):
+    return [Block(k, b.text, b.indent) for k, b in enumerate(blocks)]
+
+
+def dataset(bench: Path, augment: bool = True):
+    """Pages as (document name, rows, labels, weights): each dump, then its extra pages.
+
+    Besides each dump, the model sees two other pages per document, so that it
+    learns to leave text that is already clean alone (cleaning must be
+    idempotent, and HTML input arrives as extracted main content):
+      - the dump's article blocks alone (what a good cleaning returns);
+      - the blocks cleaner.html extracts from the page's HTML.
+    """
+    from cleaner.html import html_to_blocks
+
     rulesets = pipeline.default_rulesets()
     docs = []
     for gold_path in sorted(bench.glob("*.json")):
@@ -123,46 +146,95 @@ def dataset(bench: Path):
         blocks = split_blocks(dump.read_text(encoding="utf-8"))
         if not blocks:
             continue
-        page = pipeline.read_page(blocks, rulesets, None)
-        layout = pipeline.analyse(page)
-        X = linemodel.features(page, layout)
         y, w = labels_for(bench, name, gold, blocks)
-        docs.append((name, X, y, w))
+        docs.append((name, _page_rows(blocks, rulesets), y, w))
+        if augment:
+            article = _renumber([b for b, label in zip(blocks, y) if label])
+            if article:
+                y2, w2 = labels_for(bench, name, gold, article)
+                docs.append((name, _page_rows(article, rulesets), y2, [v * WEIGHT_AUGMENT for v in w2]))
+            html_path = bench / f"{name}.html.gz"
+            if html_path.exists():
+                with gzip.open(html_path, "rb") as f:
+                    raw = f.read()
+                from cleaner.document import to_text
+
+                hblocks, _ = html_to_blocks(to_text(raw))
+                if hblocks:
+                    y3, w3 = labels_for(bench, name, gold, hblocks)
+                    docs.append((name, _page_rows(hblocks, rulesets), y3, [v * WEIGHT_AUGMENT for v in w3]))
     return docs
 
 
-def fit(docs, seed=0):
-    X = np.array([r for _, xs, _, _ in docs for r in xs], dtype=float)
-    y = np.array([v for _, _, ys, _ in docs for v in ys])
-    w = np.array([v for _, _, _, ws in docs for v in ws])
-    clf = GradientBoostingClassifier(
-        n_estimators=120, max_depth=3, learning_rate=0.1, subsample=0.8, min_samples_leaf=20, random_state=seed
+def fold_of(name: str, k: int) -> int:
+    """Pages of one document always fall in the same fold."""
+    return int(hashlib.sha1(name.encode()).hexdigest(), 16) % k
+
+
+def _matrix(docs, column):
+    return np.array([r for d in docs for r in d[column]], dtype=float)
+
+
+def _fit_trees(X, y, w, seed=0):
+    clf = HistGradientBoostingClassifier(
+        max_iter=ITERATIONS, max_leaf_nodes=LEAVES, learning_rate=0.1, min_samples_leaf=40,
+        l2_regularization=1.0, random_state=seed, early_stopping=False,
     )
     clf.fit(X, y, sample_weight=w)
     return clf
 
 
-def export(clf, threshold: float) -> dict:
+def _export_trees(clf) -> dict:
     trees = []
-    for est in clf.estimators_[:, 0]:
-        t = est.tree_
-        leaf_value = (t.value[:, 0, 0] * clf.learning_rate).tolist()
+    for (predictor,) in clf._predictors:
+        nodes = predictor.nodes
+        leaf = nodes["is_leaf"].astype(bool)
         trees.append([
-            [int(f) if f >= 0 else 0 for f in t.feature],
-            [float(x) for x in t.threshold],
-            [int(x) for x in t.children_left],
-            [int(x) for x in t.children_right],
-            leaf_value,
+            [int(f) for f in nodes["feature_idx"]],
+            [float(t) for t in nodes["num_threshold"]],
+            [-1 if lf else int(l) for l, lf in zip(nodes["left"], leaf)],
+            [-1 if lf else int(r) for r, lf in zip(nodes["right"], leaf)],
+            [round(float(v), 6) if lf else 0.0 for v, lf in zip(nodes["value"], leaf)],
         ])
-    prior = clf.init_.class_prior_[1]
-    return {
-        "kind": "trees",
+    return {"kind": "trees", "bias": float(np.ravel(clf._baseline_prediction)[0]), "trees": trees}
+
+
+def _stack(docs, probs_per_doc):
+    return [linemodel.stack_features(d[1], p) for d, p in zip(docs, probs_per_doc)]
+
+
+def fit(docs, seed=0) -> dict:
+    """Stage 1 on all docs; stage 2 on stage-1 probabilities predicted out of fold."""
+    y = np.array([v for d in docs for v in d[2]])
+    w = np.array([v for d in docs for v in d[3]])
+    oof = [None] * len(docs)
+    for f in range(INNER_FOLDS):
+        train = [d for d in docs if fold_of(d[0], INNER_FOLDS) != f]
+        clf = _fit_trees(_matrix(train, 1), np.array([v for d in train for v in d[2]]),
+                         np.array([v for d in train for v in d[3]]), seed)
+        for k, d in enumerate(docs):
+            if fold_of(d[0], INNER_FOLDS) == f:
+                oof[k] = clf.predict_proba(np.array(d[1], dtype=float))[:, 1].tolist()
+    stage1 = _fit_trees(_matrix(docs, 1), y, w, seed)
+    X2 = np.array([r for rows in _stack(docs, oof) for r in rows], dtype=float)
+    stage2 = _fit_trees(X2, y, w, seed)
+    return {"stage1": _export_trees(stage1), "stage2": _export_trees(stage2), "_check": (stage1, docs[0])}
+
+
+def export(fitted, threshold: float) -> dict:
+    stage1, doc = fitted.pop("_check")
+    spec = {
         "features": list(linemodel.FEATURES),
+        "stack_features": list(linemodel.STACK_FEATURES),
         "threshold": threshold,
-        "bias": float(np.log(prior / (1 - prior))),
-        "trees": trees,
+        **fitted,
         "trained_on": "development benchmark (trafilatura-eval + scrapinghub dev split)",
     }
+    # the plain-Python evaluation must agree with scikit-learn's
+    mine = linemodel.Trees(spec["stage1"]).predict(doc[1])
+    theirs = stage1.predict_proba(np.array(doc[1], dtype=float))[:, 1]
+    assert max(abs(a - b) for a, b in zip(mine, theirs)) < 1e-4, "exported trees disagree with scikit-learn"
+    return spec
 
 
 def end_to_end(bench: Path, names: list[str]) -> float:
@@ -188,37 +260,37 @@ def main(argv=None) -> int:
     ap.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
     ap.add_argument("--cv", type=int, default=0)
     ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--no-augment", action="store_true", help="train on the dumps only")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
-    # the layout features must not depend on a previously trained model
-    saved = linemodel.MODEL_PATH.read_bytes() if linemodel.MODEL_PATH.exists() else None
-    docs = dataset(args.bench)
-    n_blocks = sum(len(d[1]) for d in docs)
-    print(f"{len(docs)} documents, {n_blocks} blocks, {sum(sum(d[2]) for d in docs)} article blocks")
+    shipped = linemodel.MODEL_PATH
+    docs = dataset(args.bench, augment=not args.no_augment)
+    print(f"{len({d[0] for d in docs})} documents, {len(docs)} pages, {sum(len(d[1]) for d in docs)} blocks, "
+          f"{sum(sum(d[2]) for d in docs)} article blocks", flush=True)
     if args.cv:
-        folds = [[d for k, d in enumerate(docs) if k % args.cv == f] for f in range(args.cv)]
-        scores = []
+        # each fold's model goes to a scratch file: the shipped one is not touched
+        scratch = Path(tempfile.mkdtemp()) / "line_model.json"
+        linemodel.MODEL_PATH = scratch
+        results = []
         for f in range(args.cv):
-            train = [d for g in range(args.cv) if g != f for d in folds[g]]
-            model = export(fit(train), args.threshold)
+            train = [d for d in docs if fold_of("outer" + d[0], args.cv) != f]
+            held = sorted({d[0] for d in docs if fold_of("outer" + d[0], args.cv) == f})
+            scratch.write_text(json.dumps(export(fit(train), args.threshold)), encoding="utf-8")
             linemodel.load.cache_clear()
-            linemodel.MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
-            linemodel.MODEL_PATH.write_text(json.dumps(model), encoding="utf-8")
-            result = end_to_end(args.bench, [d[0] for d in folds[f]])
+            result = end_to_end(args.bench, held)
             sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}
-            print(f"fold {f}: F1 {result['f1']:.4f} {sets}")
-            scores.append(result)
-        mean = sum(r["f1"] for r in scores) / len(scores)
-        print(f"cross-validated F1 (mean of folds): {mean:.4f}")
-    if saved is not None:
-        linemodel.MODEL_PATH.write_bytes(saved)
+            print(f"fold {f}: {len(held)} documents, F1 {result['f1']:.4f} {sets}", flush=True)
+            results.append(result)
+        print(f"cross-validated F1 (mean of folds): {sum(r['f1'] for r in results) / len(results):.4f}")
+        linemodel.MODEL_PATH = shipped
+        linemodel.load.cache_clear()
     if not args.no_write:
         model = export(fit(docs), args.threshold)
-        linemodel.MODEL_PATH.parent.mkdir(parents=True, exist_ok=True)
-        linemodel.MODEL_PATH.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
-        print(f"wrote {linemodel.MODEL_PATH} ({linemodel.MODEL_PATH.stat().st_size // 1024} KiB)")
-    elif saved is None and linemodel.MODEL_PATH.exists():
-        linemodel.MODEL_PATH.unlink()
+        shipped.parent.mkdir(parents=True, exist_ok=True)
+        tmp = shipped.with_suffix(".tmp")
+        tmp.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, shipped)
+        print(f"wrote {shipped} ({shipped.stat().st_size // 1024} KiB)")
     return 0
 
 

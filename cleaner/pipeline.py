@@ -75,6 +75,7 @@ class Layout:
     tail: int | None  # the tail marker that closes the article
     headline: int | None
     runs: list[bool]  # in a run of short title-like lines
+    title_like: list[bool]  # could be a headline by its shape
 
 
 def analyse(page: Page) -> Layout:
@@ -98,7 +99,7 @@ def analyse(page: Page) -> Layout:
         for i in range(n):
             if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
                 verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
-        return Layout(verdicts, scores, 0, 0, None, None, [False] * n)
+        return Layout(verdicts, scores, 0, 0, None, None, [False] * n, _title_like(stats))
     end = H.trim_region_end(start, end, stats, hits)
 
     # 3. tail: a marker after the article's prose closes it
@@ -136,7 +137,11 @@ def analyse(page: Page) -> Layout:
                 verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
         elif not (scores[i] >= H.OUTSIDE_MIN_SCORE and s.sentence_end and not s.teaser_end):
             verdicts[i] = Verdict(H.OUTSIDE_ARTICLE.id, H.OUTSIDE_ARTICLE.reason)
-    return Layout(verdicts, scores, start, end, tail, headline, runs)
+    return Layout(verdicts, scores, start, end, tail, headline, runs, _title_like(stats))
+
+
+def _title_like(stats) -> list[bool]:
+    return [H.headline_score(s) > 0 for s in stats]
 
 
 def judge(page: Page) -> list[Verdict | None]:
