@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaner import RuleError, clean
+from cleaner import RuleError, clean, clean_document
 from cleaner.rules import MAX_NESTING, load_file, load_paths
 
 HEAD = """\
@@ -60,8 +60,11 @@ def test_a_good_file_loads_and_applies(tmp_path):
     assert ruleset.id == "mine" and [r.id for r in ruleset.rules] == ["mine.ad"]
     assert ruleset.rules[0].where == f"{path}:4"
     prose = "The minister said on Tuesday that the new budget would be presented to parliament next week."
-    assert "Sponsored content" in clean(f"{prose}\nSponsored content\n{prose} Again.")  # no user rules
-    assert "Sponsored content" not in clean(f"{prose}\nSponsored content\n{prose} Again.", rules=path)
+    page = f"{prose}\nSponsored content\n{prose} Again."
+    without = clean_document(page)
+    assert "mine.ad" not in [r.rule for r in without.removed]
+    with_rules = clean_document(page, rules=path)
+    assert [r.text for r in with_rules.removed if r.rule == "mine.ad"] == ["Sponsored content"]
 
 
 def test_invalid_toml_names_the_line(tmp_path):
