@@ -65,6 +65,20 @@ def _parser() -> argparse.ArgumentParser:
         help="first learn each site's template from IN_DIR (blocks recurring across its pages), "
         "then clean with it (default: on; --templates FILE uses a saved one instead)",
     )
+    b.add_argument(
+        "--engine", choices=("local", "dask"), default="local",
+        help="local: a process pool (default); dask: a Dask LocalCluster of -j N worker processes "
+        "(needs pip install 'cleaner[dask]')",
+    )
+    b.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="run on an existing dask.distributed cluster (e.g. tcp://host:8786); IN_DIR and OUT_DIR "
+        "must be folders every worker sees at the same path, or fsspec URLs (s3://...)",
+    )
+    b.add_argument(
+        "--partition-size", type=_positive_int, metavar="N",
+        help="files per Dask task (default: 128)",
+    )
 
     c = sub.add_parser(
         "clean", parents=[common, page], help="clean one file (or stdin) to stdout",
@@ -208,6 +222,8 @@ def _write_stdout(text: str) -> None:
 def _batch(args) -> int:
     from .batch import DEFAULT_GLOBS, BatchOptions, UsageError, default_jobs, run_batch
 
+    if args.engine == "dask" or args.scheduler:
+        return _batch_dask(args)
     _load_rules(args.rules)
     _check_templates(args.templates)
     progress = not args.quiet and sys.stderr.isatty()
@@ -225,6 +241,54 @@ def _batch(args) -> int:
             globs=tuple(args.glob) or DEFAULT_GLOBS,
             report_path=args.report,
             progress=progress,
+        )
+    except UsageError as exc:
+        raise _Usage(str(exc)) from None
+    finally:
+        if learned:
+            os.unlink(learned)
+    if not args.quiet:
+        print(summary.format(), file=sys.stderr)
+    return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def _batch_dask(args) -> int:
+    """`batch --engine dask` / `--scheduler`: the same run on Dask (see cleaner/dask.py)."""
+    from .batch import DEFAULT_GLOBS, BatchOptions, UsageError
+
+    try:
+        from . import dask as dask_engine
+
+        dask_engine.require_dask()  # before anything is learned or written
+    except UsageError as exc:
+        raise _Usage(str(exc)) from None
+    _load_rules(args.rules)
+    _check_templates(args.templates)
+    progress = not args.quiet and sys.stderr.isatty()
+    globs = tuple(args.glob) or DEFAULT_GLOBS
+    try:
+        dask_engine.check_locations(args.in_dir, args.out_dir)
+    except UsageError as exc:
+        raise _Usage(str(exc)) from None
+    from .learn_cli import LEARN_BY_DEFAULT, describe_file
+
+    learned = None
+    if (LEARN_BY_DEFAULT if args.learn is None else args.learn) and not args.templates:
+        learned = dask_engine.learn_for_batch(args.in_dir, globs=tuple(args.glob) or None, progress=progress)
+        if not args.quiet:
+            print(f"learned: {describe_file(learned)}", file=sys.stderr)
+    options = BatchOptions(
+        rules=tuple(os.path.abspath(p) for p in args.rules),
+        kind=args.kind,
+        templates=os.path.abspath(args.templates) if args.templates else learned,
+        force=args.force,
+    )
+    try:
+        summary = dask_engine.run_dask_batch(
+            args.in_dir, args.out_dir, options,
+            scheduler=args.scheduler, workers=args.jobs,
+            partition_size=args.partition_size or dask_engine.PARTITION_SIZE,
+            globs=globs, report_path=args.report, progress=progress,
         )
     except UsageError as exc:
         raise _Usage(str(exc)) from None
