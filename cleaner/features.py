@@ -23,6 +23,8 @@ _BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
 _SEPARATORS = re.compile(r"\s[|»›>/·•]\s")
 _URLISH = re.compile(r"https?://|www\.|@\w+\.\w{2,}|\.(?:com|de|fr|org|net)\b")
 
+# The end of a block is all the sentence/teaser patterns need to see.
+_TAIL_CHARS = 16
 STOPWORD_DIR = Path(__file__).parent / "data" / "stopwords"
 # Fewer stop-word hits than this in a page: no language is guessed.
 _MIN_LANG_HITS = 3
@@ -48,16 +50,28 @@ def _any_stopword() -> frozenset[str]:
     return frozenset().union(*stopwords().values()) if stopwords() else frozenset()
 
 
+@functools.lru_cache(maxsize=1)
+def _languages_of_word() -> dict[str, tuple[str, ...]]:
+    """word -> the languages whose stop list has it: one lookup per word, not one per list."""
+    index: dict[str, list[str]] = {}
+    for lang, words in sorted(stopwords().items()):
+        for word in words:
+            index.setdefault(word, []).append(lang)
+    return {word: tuple(langs) for word, langs in index.items()}
+
+
 def guess_language(texts) -> str | None:
     """The language whose stop words are most frequent in the page, or None."""
     counts: dict[str, int] = {}
-    lists = stopwords()
+    index = _languages_of_word()
     seen = 0
     for text in texts:
-        for word in _WORD.findall(text.lower()):
-            seen += 1
-            for lang, words in lists.items():
-                if word in words:
+        words = _WORD.findall(text.lower())
+        seen += len(words)
+        for word in words:
+            langs = index.get(word)
+            if langs:
+                for lang in langs:
                     counts[lang] = counts.get(lang, 0) + 1
         if seen > _LANG_SAMPLE_WORDS:
             break
@@ -99,8 +113,8 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         commas=text.count(",") + text.count("،"),
         digits=len(_DIGIT.findall(text)),
         capitalised=sum(1 for w in words if w[0].isupper()),
-        sentence_end=bool(_SENTENCE_END.search(text)),
-        teaser_end=bool(_TEASER_END.search(text)),
+        sentence_end=bool(_SENTENCE_END.search(text[-_TAIL_CHARS:])),
+        teaser_end=bool(_TEASER_END.search(text[-_TAIL_CHARS:])),
         all_caps=letters_upper == text and text.lower() != text,
         bullet=bool(_BULLET.match(text)),
         separators=len(_SEPARATORS.findall(text)),

@@ -45,14 +45,46 @@ def _matcher(rulesets: tuple[RuleSet, ...]) -> Matcher:
     return Matcher(rulesets)
 
 
-def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None, templates=None) -> Page:
-    norms = [normalize(b.text) for b in blocks]
+class _Memo:
+    """Per-block work shared by the passes of one run (each pass sees a subset of blocks).
+
+    A pass must judge exactly as a fresh call on its blocks would (that is
+    what makes cleaning idempotent), so only what depends on the block alone
+    is remembered: its normal form, its statistics under a given language,
+    its rule match under a given set of rules.
+    """
+
+    def __init__(self):
+        self.norms: dict[int, str] = {}
+        self.stats: dict[tuple[int, str | None], TextStats] = {}
+        self.hits: dict[tuple[int, int], Rule | None] = {}
+
+
+def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None, templates=None, memo=None) -> Page:
+    memo = memo or _Memo()
+    norms = []
+    for b in blocks:
+        norm = memo.norms.get(b.index)
+        if norm is None:
+            norm = memo.norms[b.index] = normalize(b.text)
+        norms.append(norm)
     lang = guess_language(b.text for b in blocks)
     stop = stop_list(lang)
-    stats = [text_stats(b.text, stop) for b in blocks]
+    stats = []
+    for b in blocks:
+        key = (b.index, lang)
+        st = memo.stats.get(key)
+        if st is None:
+            st = memo.stats[key] = text_stats(b.text, stop)
+        stats.append(st)
     active = tuple(select_rulesets(rulesets, norms, url))
     matcher = _matcher(active)
-    hits = [matcher.match(n) if n else None for n in norms]
+    hits = []
+    for b, norm in zip(blocks, norms):
+        key = (b.index, id(matcher))
+        if key not in memo.hits:
+            memo.hits[key] = matcher.match(norm) if norm else None
+        hits.append(memo.hits[key])
     if templates is not None:
         template_hits = [None if hits[i] else templates.verdict(norms[i], stats[i]) for i in range(len(blocks))]
     else:
@@ -187,8 +219,9 @@ def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = No
     removed: dict[int, Verdict] = {}
     current = blocks
     recognised: tuple[str, ...] = ()
+    memo = _Memo()
     for _ in range(MAX_PASSES):
-        page = read_page(current, rulesets, url, templates)
+        page = read_page(current, rulesets, url, templates, memo)
         if not recognised:
             recognised = page.rulesets
         verdicts = judge(page)

@@ -503,6 +503,7 @@ class Matcher:
         every += [r for lst in self._contains.values() for _, r in lst] + [r for _, r in self._contains_odd]
         every += [r for r, _ in self._fast_regex] + [r for r, _ in self._safe_regex]
         self._max_chars = max((r.max_chars for r in every), default=0)
+        self._contains_keys = frozenset(self._contains)
         # anchored built-in patterns fail at the first character: one combined
         # .match rules them all out at once
         self._fast_anchored = [(r, f) for r, f in self._fast_regex if f.__name__ == "match"]
@@ -522,13 +523,12 @@ class Matcher:
         for p, rule in self._prefix.get(norm.split(" ", 1)[0], ()):
             if n <= rule.max_chars and norm.startswith(p) and _at_boundary(norm, 0, len(p)):
                 found.append(rule)
-        if self._contains:
-            offset = 0
-            for word in norm.split(" "):
-                for p, rule in self._contains.get(_first_word(word), ()):
-                    if n <= rule.max_chars and norm.startswith(p, offset) and _at_boundary(norm, offset, offset + len(p)):
+        if self._contains and not self._contains_keys.isdisjoint(_WORDS.findall(norm)):
+            for m in _WORDS.finditer(norm):
+                for p, rule in self._contains.get(m.group(), ()):
+                    start = m.start()
+                    if n <= rule.max_chars and norm.startswith(p, start) and _at_boundary(norm, start, start + len(p)):
                         found.append(rule)
-                offset += len(word) + 1
         for p, rule in self._contains_odd:
             if n <= rule.max_chars and _rule_matches(rule, norm, None):
                 found.append(rule)
@@ -572,6 +572,7 @@ def _anchored(pattern: str) -> bool:
 
 
 _WORD_HEAD = re.compile(r"\w+")
+_WORDS = _WORD_HEAD
 
 
 def _first_word(text: str) -> str:
