@@ -504,6 +504,7 @@ class Matcher:
         every += [r for r, _ in self._fast_regex] + [r for r, _ in self._safe_regex]
         self._max_chars = max((r.max_chars for r in every), default=0)
         self._contains_keys = frozenset(self._contains)
+        self._has_keep = any(r.action == "keep" for rs in self.rulesets for r in rs.rules)
         # anchored built-in patterns fail at the first character: one combined
         # .match rules them all out at once
         self._fast_anchored = [(r, f) for r, f in self._fast_regex if f.__name__ == "match"]
@@ -512,14 +513,14 @@ class Matcher:
         self._anchored_any = re.compile("|".join(f"(?:{p})" for p in anchored)).match if anchored else None
 
     def match(self, norm: str) -> Rule | None:
-        """The first rule (in load order) matching a normalised block, or None."""
-        rule = self._line.get(norm)
-        if rule is not None:
-            return rule
+        """The rule matching a normalised block (keep rules first, then load order), or None."""
+        line_rule = self._line.get(norm)
+        if line_rule is not None and not self._has_keep:
+            return line_rule
         n = len(norm)
         if n > self._max_chars:
-            return None
-        found: list[Rule] = []
+            return line_rule
+        found: list[Rule] = [line_rule] if line_rule is not None else []
         for p, rule in self._prefix.get(norm.split(" ", 1)[0], ()):
             if n <= rule.max_chars and norm.startswith(p) and _at_boundary(norm, 0, len(p)):
                 found.append(rule)
@@ -544,7 +545,9 @@ class Matcher:
                 found.append(rule)
         if not found:
             return None
-        return min(found, key=lambda r: self._order[r.id])
+        # a keep rule (attribution: "Source : AFP") wins over drop rules that
+        # also match, e.g. an image-credit pattern; otherwise load order decides
+        return min(found, key=lambda r: (r.action != "keep", self._order[r.id]))
 
 
 def _anchored(pattern: str) -> bool:
