@@ -4,6 +4,7 @@
     python bench/speed.py --repeat 3 --limit 100
     python bench/speed.py --files 100000        # peak RSS of a batch over many small files
     python bench/speed.py --profile             # where clean() spends its time (needs pyinstrument)
+    python bench/speed.py --dask                # batch on a Dask LocalCluster, 1 and 2 workers, vs -j 1/-j 2
 
 Figures are wall-clock on a shared machine: compare runs made side by side.
 Peak RSS is per process (the batch's main process, and its largest worker).
@@ -81,7 +82,7 @@ def run_batch_child(in_dir: str, out_dir: str, jobs: int, *extra: str) -> dict:
     return res
 
 
-def bench_batch(files: list[Path], repeat: int, jobs_list=(1, 2)) -> None:
+def bench_batch(files: list[Path], repeat: int, jobs_list=(1, 2), engines=("local",)) -> None:
     with tempfile.TemporaryDirectory(prefix="cleaner-speed-") as tmp:
         src = Path(tmp) / "in"
         nbytes = 0
@@ -91,12 +92,20 @@ def bench_batch(files: list[Path], repeat: int, jobs_list=(1, 2)) -> None:
                 shutil.copyfile(f, src / f"r{r}" / f.name)
                 nbytes += f.stat().st_size
         n = len(files) * repeat
-        for jobs in jobs_list:
-            res = run_batch_child(str(src), str(Path(tmp) / f"out{jobs}"), jobs)
-            line(
-                f"cleaner batch -j {jobs}", n, nbytes, res["seconds"],
-                f"peak RSS main {res['rss_main_kb'] / 1024:.0f} MB, worker {res['rss_worker_kb'] / 1024:.0f} MB; {res['status']}",
-            )
+        for engine in engines:
+            extra = ("--engine", engine) if engine != "local" else ()
+            if engine == "dask":  # the fixed cost: start a LocalCluster, plan nothing, close it
+                (Path(tmp) / "empty").mkdir()
+                for jobs in jobs_list:
+                    res = run_batch_child(str(Path(tmp) / "empty"), str(Path(tmp) / f"empty-out{jobs}"), jobs, *extra)
+                    print(f"{'dask LocalCluster start+stop':<28} {jobs} worker(s) {res['seconds']:>6.2f} s (included below)", flush=True)
+            for jobs in jobs_list:
+                res = run_batch_child(str(src), str(Path(tmp) / f"out-{engine}{jobs}"), jobs, *extra)
+                label = f"cleaner batch -j {jobs}" if engine == "local" else f"batch --engine {engine} -j {jobs}"
+                line(
+                    label, n, nbytes, res["seconds"],
+                    f"peak RSS main {res['rss_main_kb'] / 1024:.0f} MB, worker {res['rss_worker_kb'] / 1024:.0f} MB; {res['status']}",
+                )
 
 
 def bench_trafilatura(html_files: list[Path]) -> None:
@@ -164,6 +173,7 @@ def main(argv=None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="workers for --files (default 2)")
     parser.add_argument("--profile", action="store_true", help="instead: profile clean() with pyinstrument")
     parser.add_argument("--no-trafilatura", action="store_true")
+    parser.add_argument("--dask", action="store_true", help="instead: batch on a Dask LocalCluster (1 and 2 workers) against the local engine")
     args = parser.parse_args(argv)
 
     if args.files:
@@ -178,6 +188,14 @@ def main(argv=None) -> int:
         profile_clean(pages)
         return 0
     print(f"{len(files)} dumps ({mb(sum(map(len, pages))):.1f} MB) from {args.bench}, repeated {args.repeat}x", flush=True)
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            print("Dask is not installed: pip install 'cleaner[dask]'", file=sys.stderr)
+            return 2
+        bench_batch(files, args.repeat, engines=("local", "dask"))
+        return 0
     bench_clean(pages, args.repeat)
     bench_batch(files, args.repeat)
     if not args.no_trafilatura:

@@ -75,6 +75,8 @@ DASK_MISSING = "Dask is not installed: pip install 'cleaner[dask]'"
 # does, a page costs ~10-50 ms to clean; 128 pages make that overhead noise
 # while a lost worker costs at most a few seconds of work to redo.
 PARTITION_SIZE = 128
+# The first partition's size; each next one is twice as large, up to PARTITION_SIZE.
+FIRST_PARTITION_SIZE = 8
 # Partitions pending per worker: enough that no worker waits for the client,
 # few enough that the client holds only a bounded slice of the plan.
 IN_FLIGHT_PER_WORKER = 3
@@ -453,16 +455,22 @@ def learn_for_batch(in_dir: str, globs=None, progress: bool = False) -> str:
 
 
 def _partitions(items, size: int):
-    """(decided rows' items, partition) pairs: plan-decided items need no worker."""
+    """(decided rows' items, partition) pairs: plan-decided items need no worker.
+
+    Partitions start small and double up to `size`: every worker gets work
+    at once, and a small folder is not cut into one or two tasks.
+    """
     todo: list[Planned] = []
+    current = min(size, FIRST_PARTITION_SIZE)
     for item in items:
         if item.status is not None:
             yield item, None
             continue
         todo.append(item)
-        if len(todo) >= size:
+        if len(todo) >= current:
             yield None, todo
             todo = []
+            current = min(size, current * 2)
     if todo:
         yield None, todo
 

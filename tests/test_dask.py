@@ -256,3 +256,22 @@ def test_clean_dataframe_adds_a_declared_column(client):
     assert result["id"].tolist() == [1, 2, 3]
     with pytest.raises(KeyError, match="'body': no such column"):
         clean_dataframe(ddf, "body")
+
+
+def test_partitions_grow_to_the_set_size_and_stream_the_plan():
+    from itertools import islice
+
+    from cleaner.batch import Planned
+    from cleaner.dask import _partitions
+
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            yield Planned(f"in/{n}.txt", f"out/{n}.txt", "skipped" if n == 3 else None, "decided" if n == 3 else None)
+
+    first = list(islice(_partitions(endless(), 100), 8))  # an endless plan: taken lazily
+    decided = [item for item, part in first if item is not None]
+    sizes = [len(part) for item, part in first if part is not None]
+    assert [i.in_path for i in decided] == ["in/3.txt"]
+    assert sizes == [8, 16, 32, 64, 100, 100, 100]
