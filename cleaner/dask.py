@@ -554,27 +554,27 @@ def run_dask_batch(
     check_rules(options)
     if report_path and not urls and os.path.realpath(report_path).startswith(os.path.realpath(in_dir).rstrip(os.sep) + os.sep):
         raise UsageError(f"{report_path}: the report must not be written inside the input folder ({in_dir})")
-    if urls:
-        remove_leftover_url_temps(out_dir)
-        items = plan_urls(in_dir, out_dir, globs)
-    else:
-        try:
-            os.makedirs(out_dir, exist_ok=True)
-        except OSError as exc:
-            raise UsageError(f"{out_dir}: cannot create output folder: {exc.strerror or exc}") from None
-        remove_leftover_temps(out_dir)
-        items = plan(in_dir, out_dir, globs)
-    try:
-        writer = ReportWriter(report_path) if report_path else None
-    except OSError as exc:
-        raise UsageError(f"{report_path}: cannot write the report: {exc.strerror or exc}") from None
-    summary = Summary()
-    bar = None
     own = None
+    if client is None:  # connect before writing anything: an unreachable scheduler leaves no trace
+        own = Cluster(scheduler=scheduler, workers=workers)
+        client = own.__enter__()
+    writer = bar = None
     try:
-        if client is None:
-            own = Cluster(scheduler=scheduler, workers=workers)
-            client = own.__enter__()
+        if urls:
+            remove_leftover_url_temps(out_dir)
+            items = plan_urls(in_dir, out_dir, globs)
+        else:
+            try:
+                os.makedirs(out_dir, exist_ok=True)
+            except OSError as exc:
+                raise UsageError(f"{out_dir}: cannot create output folder: {exc.strerror or exc}") from None
+            remove_leftover_temps(out_dir)
+            items = plan(in_dir, out_dir, globs)
+        try:
+            writer = ReportWriter(report_path) if report_path else None
+        except OSError as exc:
+            raise UsageError(f"{report_path}: cannot write the report: {exc.strerror or exc}") from None
+        summary = Summary()
         if progress:
             from tqdm import tqdm
 
