@@ -53,7 +53,7 @@ WEIGHT_FULL = 1.0
 WEIGHT_AUGMENT = 0.5
 ITERATIONS = 100
 LEAVES = 12
-INNER_FOLDS = 4
+INNER_FOLDS = 3
 
 
 def norm(text: str) -> str:
@@ -166,6 +166,22 @@ def dataset(bench: Path, augment: bool = True):
     return docs
 
 
+def cached_dataset(bench: Path, augment: bool):
+    """dataset(), remembered across runs while the code and data it reads are unchanged."""
+    digest = hashlib.sha1(f"{bench}|{augment}".encode())
+    package = ROOT / "cleaner"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".toml", ".txt") :
+            digest.update(path.read_bytes())
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"dataset-{digest.hexdigest()[:16]}.pickle"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    docs = dataset(bench, augment)
+    path.write_bytes(pickle.dumps(docs))
+    return docs
+
+
 def fold_of(name: str, k: int) -> int:
     """Pages of one document always fall in the same fold."""
     return int(hashlib.sha1(name.encode()).hexdigest(), 16) % k
@@ -237,8 +253,8 @@ def export(fitted, threshold: float) -> dict:
     return spec
 
 
-def end_to_end(bench: Path, names: list[str]) -> float:
-    """Clean the named dumps with the currently loaded model and score them."""
+def end_to_end(bench: Path, names: list[str], keep: Path | None = None) -> dict:
+    """Clean the named dumps with the currently loaded model and score them (outputs kept in `keep`)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("score", bench.parent / "score.py")
@@ -251,6 +267,9 @@ def end_to_end(bench: Path, names: list[str]) -> float:
             os.symlink(bench / f"{name}.json", Path(gold_dir) / f"{name}.json")
             text = clean((bench / f"{name}.txt").read_text(encoding="utf-8"))
             Path(out, f"{name}.txt").write_text(text, encoding="utf-8")
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+                (keep / f"{name}.txt").write_text(text, encoding="utf-8")
         result = score.evaluate(gold_dir, out)
     return result
 
@@ -262,9 +281,10 @@ def main(argv=None) -> int:
     ap.add_argument("--threshold", type=float, default=0.5)
     ap.add_argument("--no-augment", action="store_true", help="train on the dumps only")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--cv-out", type=Path, help="keep each document's cross-validated output here")
     args = ap.parse_args(argv)
     shipped = linemodel.MODEL_PATH
-    docs = dataset(args.bench, augment=not args.no_augment)
+    docs = cached_dataset(args.bench, augment=not args.no_augment)
     print(f"{len({d[0] for d in docs})} documents, {len(docs)} pages, {sum(len(d[1]) for d in docs)} blocks, "
           f"{sum(sum(d[2]) for d in docs)} article blocks", flush=True)
     if args.cv:
@@ -277,7 +297,7 @@ def main(argv=None) -> int:
             held = sorted({d[0] for d in docs if fold_of("outer" + d[0], args.cv) == f})
             scratch.write_text(json.dumps(export(fit(train), args.threshold)), encoding="utf-8")
             linemodel.load.cache_clear()
-            result = end_to_end(args.bench, held)
+            result = end_to_end(args.bench, held, args.cv_out)
             sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}
             print(f"fold {f}: {len(held)} documents, F1 {result['f1']:.4f} {sets}", flush=True)
             results.append(result)

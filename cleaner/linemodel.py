@@ -29,6 +29,8 @@ FEATURES = (
     "starts_lower", "prev_open", "next_starts_lower", "ends_colon", "quote_start", "title_like",
     "prev2_score", "next2_score", "log_dist_prev_prose", "log_dist_next_prose",
     "prose_before", "prose_after", "wrap_like", "same_indent_prev", "indent_level",
+    "short_date", "window_short_share", "window_sentence_share", "window_teasers",
+    "after_headline", "log_dist_headline", "prose_mass_near", "first_word_repeats",
 )
 # Context features over the first stage's probabilities (the second stage reads them).
 STACK_FEATURES = ("p", "p_prev", "p_next", "p_prev2", "p_next2", "p_window", "p_before", "p_after")
@@ -70,6 +72,16 @@ def features(page, layout) -> list[list[float]]:
         if prose[i]:
             next_prose = i
     texts = [b.text for b in page.blocks]
+    short = [1.0 if st.words <= 6 else 0.0 for st in stats]
+    sentence = [1.0 if st.sentence_end and not st.teaser_end else 0.0 for st in stats]
+    teaser = [1.0 if st.teaser_end else 0.0 for st in stats]
+    first_words: dict[str, int] = {}
+    heads = [norm.split(" ", 1)[0] for norm in page.norms]
+    for head in heads:
+        first_words[head] = first_words.get(head, 0) + 1
+    prefix_prose = [0]
+    for w in prose_words:
+        prefix_prose.append(prefix_prose[-1] + w)
     rows = []
     for i in range(n):
         s = stats[i]
@@ -138,9 +150,25 @@ def features(page, layout) -> list[list[float]]:
             float(i > 0 and 40 <= s.chars <= 110 and 40 <= stats[i - 1].chars <= 110 and not stats[i - 1].sentence_end),
             float(i > 0 and page.blocks[i].indent == page.blocks[i - 1].indent),
             min(page.blocks[i].indent, 40) / 10,
+            float(s.has_date and s.words <= 8),
+            _share(short, i, 4),
+            _share(sentence, i, 4),
+            _share(teaser, i, 4) * 8,
+            float(headline >= 0 and i > headline),
+            math.log1p(abs(i - headline)) if headline >= 0 else 5.0,
+            (prefix_prose[min(n, i + 11)] - prefix_prose[max(0, i - 10)]) / total_prose,
+            math.log(first_words[heads[i]]) if heads[i] else 0.0,
         ])
         before_words += prose_words[i]
     return rows
+
+
+def _share(flags: list[float], i: int, radius: int) -> float:
+    """Share of flagged blocks within `radius` of block i, the block itself left out."""
+    lo, hi = max(0, i - radius), min(len(flags), i + radius + 1)
+    if hi - lo <= 1:
+        return 0.0
+    return (sum(flags[lo:hi]) - flags[i]) / (hi - lo - 1)
 
 
 def stack_features(rows: list[list[float]], probs: list[float]) -> list[list[float]]:

@@ -147,13 +147,14 @@ def analyse(page: Page) -> Layout:
     headline = H.find_headline(start, page.norms, stats, verdicts)
     first = headline if headline is not None else start
     for i in range(first):
-        if verdicts[i] is None:
+        # prose before the headline is judged below like any block outside the region
+        if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
             verdicts[i] = Verdict(H.BEFORE_HEADLINE.id, H.BEFORE_HEADLINE.reason)
 
     # 5. everything else: inside the region prose and short in-body lines stay,
     #    runs of short lines go; outside it only sentences and attribution stay
     runs = H.short_line_runs(stats, verdicts)
-    for i in range(first, n):
+    for i in range(n):
         if verdicts[i] is not None or i == headline:
             continue
         s = stats[i]
