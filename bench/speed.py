@@ -26,8 +26,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_BENCH = HERE.parent.parent / "shared" / "bench" / "dev"
-if not DEFAULT_BENCH.is_dir():
-    DEFAULT_BENCH = Path("/work/shared/bench/dev")
 
 # Run in a child so its getrusage figures belong to this batch alone.
 _BATCH_CHILD = """
