@@ -121,7 +121,8 @@ def _page_rows(blocks, rulesets):
 
 
 def _renumber(blocks):
-    return [Block(k, b.text, b.indent) for k, b in enumerate(blocks)]
+    """The blocks as a cleaned output reads back: renumbered, no indentation."""
+    return [Block(k, b.text, 0) for k, b in enumerate(blocks)]
 
 
 def dataset(bench: Path, augment: bool = True):
@@ -247,7 +248,7 @@ def export(fitted, threshold: float) -> dict:
         "trained_on": "development benchmark (trafilatura-eval + scrapinghub dev split)",
     }
     # the plain-Python evaluation must agree with scikit-learn's
-    mine = linemodel.Trees(spec["stage1"]).predict(doc[1])
+    mine = linemodel.Trees(spec["stage1"], len(linemodel.FEATURES)).predict(doc[1])
     theirs = stage1.predict_proba(np.array(doc[1], dtype=float))[:, 1]
     assert max(abs(a - b) for a, b in zip(mine, theirs)) < 1e-4, "exported trees disagree with scikit-learn"
     return spec

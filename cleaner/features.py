@@ -19,6 +19,9 @@ _DATE = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
     r"|\b(?:19|20)\d{2}\b"
 )
+# a lower-case letter directly followed by a capital and then a lower-case
+# letter: two link texts run together by the dump ("Student-AthleteA 24-year-old")
+_JOIN = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ](?=[a-zà-ÿ ])")
 _BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
 _SEPARATORS = re.compile(r"\s[|»›>/·•]\s")
 _URLISH = re.compile(r"https?://|www\.|@\w+\.\w{2,}|\.(?:com|de|fr|org|net)\b")
@@ -96,6 +99,7 @@ class TextStats:
     separators: int  # " | ", " » " ... as in breadcrumbs and menus
     has_date: bool
     urlish: bool
+    joins: int = 0  # "AthleteA", "SubscribeSign": inline links rendered with no space between them
 
     @property
     def stop_ratio(self) -> float:
@@ -120,6 +124,7 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         separators=len(_SEPARATORS.findall(text)),
         has_date=bool(_DATE.search(text)),
         urlish=bool(_URLISH.search(text)),
+        joins=len(_JOIN.findall(text)),
     )
 
 

@@ -31,6 +31,7 @@ FEATURES = (
     "prose_before", "prose_after", "wrap_like", "same_indent_prev", "indent_level",
     "short_date", "window_short_share", "window_sentence_share", "window_teasers",
     "after_headline", "log_dist_headline", "prose_mass_near", "first_word_repeats",
+    "joins",
 )
 # Context features over the first stage's probabilities (the second stage reads them).
 STACK_FEATURES = ("p", "p_prev", "p_next", "p_prev2", "p_next2", "p_window", "p_before", "p_after")
@@ -158,6 +159,7 @@ def features(page, layout) -> list[list[float]]:
             math.log1p(abs(i - headline)) if headline >= 0 else 5.0,
             (prefix_prose[min(n, i + 11)] - prefix_prose[max(0, i - 10)]) / total_prose,
             math.log(first_words[heads[i]]) if heads[i] else 0.0,
+            min(s.joins, 5),
         ])
         before_words += prose_words[i]
     return rows
@@ -194,34 +196,65 @@ def stack_features(rows: list[list[float]], probs: list[float]) -> list[list[flo
 
 
 class Trees:
-    """One stage: gradient-boosted trees (or a logistic model) read from JSON."""
+    """One stage of gradient-boosted trees, read from JSON.
 
-    def __init__(self, spec: dict):
-        self.kind = spec["kind"]
-        self.threshold = float(spec.get("threshold", 0.5))
+    The trees are turned into one Python function of nested comparisons when
+    loaded (the way treelite or m2cgen compile trees): walking node arrays
+    in a loop costs several times more per block. The function is generated
+    only from numbers that were checked to be numbers, so the model file
+    cannot smuggle code in.
+    """
+
+    def __init__(self, spec: dict, n_features: int):
+        if spec.get("kind") != "trees":
+            raise ValueError(f"{MODEL_PATH}: unknown model kind {spec.get('kind')!r}")
         self.bias = float(spec["bias"])
-        self.weights = spec.get("weights")
-        self.scale = spec.get("scale")
-        # trees: list of flat node arrays: feature, threshold, left, right, value
-        self.trees = spec.get("trees", [])
-
-    def margin(self, row: list[float]) -> float:
-        if self.kind == "logistic":
-            return self.bias + sum(w * (x - m) / sd for w, x, (m, sd) in zip(self.weights, row, self.scale))
-        total = self.bias
-        for feature, threshold, left, right, value in self.trees:
-            node = 0
-            while left[node] >= 0:
-                node = left[node] if row[feature[node]] <= threshold[node] else right[node]
-            total += value[node]
-        return total
+        self.trees = [_checked_tree(t, n_features) for t in spec["trees"]]
+        self.margin = _compile(self.bias, self.trees)
 
     def predict(self, rows: list[list[float]]) -> list[float]:
-        out = []
-        for row in rows:
-            m = self.margin(row)
-            out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, m)))))
-        return out
+        margin, exp = self.margin, math.exp
+        return [1.0 / (1.0 + exp(-max(-30.0, min(30.0, margin(row))))) for row in rows]
+
+
+def _checked_tree(tree, n_features: int):
+    feature, threshold, left, right, value = tree
+    n = len(feature)
+    if not all(len(a) == n for a in (threshold, left, right, value)):
+        raise ValueError(f"{MODEL_PATH}: malformed tree")
+    feature = [int(f) for f in feature]
+    left = [int(x) for x in left]
+    right = [int(x) for x in right]
+    threshold = [float(x) for x in threshold]
+    value = [float(x) for x in value]
+    if not all(math.isfinite(x) for x in threshold + value):
+        raise ValueError(f"{MODEL_PATH}: tree holds a number that is not finite")
+    for i in range(n):
+        if left[i] >= 0 and not (0 <= feature[i] < n_features and 0 < left[i] < n and 0 < right[i] < n):
+            raise ValueError(f"{MODEL_PATH}: malformed tree node")
+    return feature, threshold, left, right, value
+
+
+def _compile(bias: float, trees):
+    lines = ["def margin(x):", f"    s = {bias!r}"]
+
+    def emit(tree, node, depth):
+        feature, threshold, left, right, value = tree
+        pad = "    " * depth
+        if left[node] < 0:
+            lines.append(f"{pad}s += {value[node]!r}")
+            return
+        lines.append(f"{pad}if x[{feature[node]}] <= {threshold[node]!r}:")
+        emit(tree, left[node], depth + 1)
+        lines.append(f"{pad}else:")
+        emit(tree, right[node], depth + 1)
+
+    for tree in trees:
+        emit(tree, 0, 1)
+    lines.append("    return s")
+    namespace: dict = {}
+    exec(compile("\n".join(lines), f"<{MODEL_PATH.name}>", "exec"), {"__builtins__": {}}, namespace)
+    return namespace["margin"]
 
 
 class LineModel:
@@ -232,8 +265,8 @@ class LineModel:
         if tuple(spec["features"]) != FEATURES or tuple(spec.get("stack_features", ())) != STACK_FEATURES:
             raise ValueError(f"{MODEL_PATH}: model was trained on other features; retrain it")
         self.threshold = float(spec.get("threshold", 0.5))
-        self.stage1 = Trees(spec["stage1"])
-        self.stage2 = Trees(spec["stage2"]) if spec.get("stage2") else None
+        self.stage1 = Trees(spec["stage1"], len(FEATURES))
+        self.stage2 = Trees(spec["stage2"], len(FEATURES) + len(STACK_FEATURES)) if spec.get("stage2") else None
 
     def predict(self, rows: list[list[float]]) -> list[float]:
         probs = self.stage1.predict(rows)

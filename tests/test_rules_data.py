@@ -25,6 +25,7 @@ from cleaner.rules import (
 )
 
 SEED_001 = Path(__file__).resolve().parent.parent / "fixtures" / "dumps" / "001_54f2a879d566ec39.txt"
+SEED_000 = SEED_001.with_name("000_d20e688e2982bb1f.txt")
 LANGUAGES = ("fr", "en", "de", "es", "pt", "it")
 RULE_FILES = sorted(p for name in BUILTIN_FOLDERS for p in (BUILTIN_DIR / name).glob("*.toml"))
 BUILTIN = load_builtin()
@@ -105,11 +106,6 @@ def test_no_builtin_rule_removes_any_counter_example():
     assert removed == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attribution examples are taken by earlier drop rules: 'Quelle: dpa' by phrases-de.photo-credit, "
-    "'Source : AFP' by phrases-en.image-credit-only (the credit regexes list 'quelle'/'source' as labels)",
-)
 def test_attribution_lines_reach_a_keep_rule_with_every_builtin_set_active():
     matcher = Matcher(BUILTIN)
     keep_rules = [rule for rs in BUILTIN for rule in rs.rules if rule.action == "keep"]
@@ -139,27 +135,23 @@ def theme_set(word: str):
     return found[0] if found else None
 
 
-def seed_norms() -> list[str]:
-    return [normalize(b.text) for b in split_blocks(SEED_001.read_text(encoding="utf-8"))]
+def seed_norms(seed) -> list[str]:
+    return [normalize(b.text) for b in split_blocks(seed.read_text(encoding="utf-8"))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cleaner/data/themes/ ships no theme rule sets yet (tagDiv Newspaper, WordPress comment form); "
-    "remove this mark when they are added",
-)
 def test_tagdiv_and_wordpress_theme_sets_exist():
     assert theme_set("tagdiv") is not None
     assert theme_set("wordpress") is not None
 
 
-@pytest.mark.parametrize("word", ["tagdiv", "wordpress"])
-def test_theme_sets_are_recognised_by_fingerprints_on_the_seed_only(word):
+# seed 001 is a tagDiv Newspaper page; seed 000 shows the WordPress comment form
+@pytest.mark.parametrize("word, seed", [("tagdiv", "001"), ("wordpress", "000")])
+def test_theme_sets_are_recognised_by_fingerprints_on_the_seed_only(word, seed):
     rs = theme_set(word)
     if rs is None:
         pytest.skip(f"no {word} theme set shipped (see test_tagdiv_and_wordpress_theme_sets_exist)")
     assert rs.fingerprints, f"{rs.path}: a theme set is recognised by fingerprints"
-    on_seed = select_rulesets(BUILTIN, seed_norms(), None)
+    on_seed = select_rulesets(BUILTIN, seed_norms(SEED_001 if seed == "001" else SEED_000), None)
     assert rs.id in [s.id for s in on_seed]
     on_plain = select_rulesets(BUILTIN, [normalize(b.text) for b in split_blocks(PLAIN_PAGE)], None)
     assert rs.id not in [s.id for s in on_plain]
@@ -171,11 +163,6 @@ def test_generic_sets_apply_to_every_page_and_themes_need_evidence():
     assert {rs.id for rs in chosen} == {rs.id for rs in BUILTIN if rs.scope == "generic"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the shipped data/model/line_model.json was trained on another feature list than linemodel.FEATURES; "
-    "retrain it with bench/train_line_model.py",
-)
 def test_shipped_line_model_matches_the_feature_list():
     with open(linemodel.MODEL_PATH, encoding="utf-8") as f:
         spec = json.load(f)
