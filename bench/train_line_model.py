@@ -280,6 +280,7 @@ def main(argv=None) -> int:
     ap.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
     ap.add_argument("--cv", type=int, default=0)
     ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--try-thresholds", default="", help="comma-separated thresholds also scored in each fold")
     ap.add_argument("--no-augment", action="store_true", help="train on the dumps only")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--cv-out", type=Path, help="keep each document's cross-validated output here")
@@ -293,6 +294,7 @@ def main(argv=None) -> int:
         scratch = Path(tempfile.mkdtemp()) / "line_model.json"
         linemodel.MODEL_PATH = scratch
         results = []
+        tried: dict[float, list[float]] = {}
         for f in range(args.cv):
             train = [d for d in docs if fold_of("outer" + d[0], args.cv) != f]
             held = sorted({d[0] for d in docs if fold_of("outer" + d[0], args.cv) == f})
@@ -302,7 +304,15 @@ def main(argv=None) -> int:
             sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}
             print(f"fold {f}: {len(held)} documents, F1 {result['f1']:.4f} {sets}", flush=True)
             results.append(result)
+            for t in [float(x) for x in args.try_thresholds.split(",") if x]:
+                linemodel.load().threshold = t
+                other = end_to_end(args.bench, held)
+                sets = {k: round(v["f1"], 4) for k, v in other["sets"].items()}
+                print(f"   threshold {t}: F1 {other['f1']:.4f} {sets}", flush=True)
+                tried.setdefault(t, []).append(other["f1"])
         print(f"cross-validated F1 (mean of folds): {sum(r['f1'] for r in results) / len(results):.4f}")
+        for t, f1s in sorted(tried.items()):
+            print(f"   threshold {t}: cross-validated F1 {sum(f1s) / len(f1s):.4f}")
         linemodel.MODEL_PATH = shipped
         linemodel.load.cache_clear()
     if not args.no_write:

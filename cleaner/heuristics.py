@@ -219,3 +219,26 @@ def guard_over_pruning(page, verdicts):
         if prose_words[i] and restored[i] is not None and page.hits[i] is None:
             restored[i] = None
     return restored
+
+
+def lead_in_to_tail(tail: int, stats: list[TextStats], hits) -> list[int]:
+    """Blocks between the last sentence-ending block before a tail marker and the marker.
+
+    Attribution (a keep rule) and the sentences themselves are not part of it.
+    """
+    found = []
+    i = tail - 1
+    while i >= 0 and len(found) < LEAD_IN_MAX:
+        s = stats[i]
+        if hits[i] is not None and hits[i].action == "keep":
+            i -= 1
+            continue
+        if s.sentence_end and not s.teaser_end:
+            break
+        found.append(i)
+        i -= 1
+    return found
+
+
+# At most this many blocks before a tail marker are taken as its lead-in.
+LEAD_IN_MAX = 4

@@ -110,6 +110,7 @@ class Layout:
     headline: int | None
     runs: list[bool]  # in a run of short title-like lines
     title_like: list[bool]  # could be a headline by its shape
+    protected: list[bool]  # attribution (a keep rule) next to the article
 
 
 def analyse(page: Page) -> Layout:
@@ -133,16 +134,22 @@ def analyse(page: Page) -> Layout:
         for i in range(n):
             if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
                 verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
-        return Layout(verdicts, scores, 0, 0, None, None, [False] * n, _title_like(stats))
+        return Layout(verdicts, scores, 0, 0, None, None, [False] * n, _title_like(stats), [False] * n)
     end = H.trim_region_end(start, end, stats, hits)
 
     # 3. tail: a marker after the article's prose closes it
     tail = H.find_tail(start, end, scores, stats, hits)
     if tail is not None:
         marker = hits[tail]
+        reason = f"{H.TAIL_SECTION.reason}: after {page.blocks[tail].text[:40]!r} ({marker.id})"
         for i in range(tail + 1, n):
             if verdicts[i] is None:
-                verdicts[i] = Verdict(H.TAIL_SECTION.id, f"{H.TAIL_SECTION.reason}: after {page.blocks[tail].text[:40]!r} ({marker.id})")
+                verdicts[i] = Verdict(H.TAIL_SECTION.id, reason)
+        # the widgets between the article's last sentence and the marker (a
+        # "next post" link, share labels) open the tail too
+        for i in H.lead_in_to_tail(tail, stats, hits):
+            if verdicts[i] is None:
+                verdicts[i] = Verdict(H.TAIL_SECTION.id, f"{H.TAIL_SECTION.reason}: stands between the article's end and {page.blocks[tail].text[:40]!r}")
         end = min(end, tail)
 
     # 4. the headline, and the chrome before it
@@ -156,12 +163,13 @@ def analyse(page: Page) -> Layout:
     # 5. everything else: inside the region prose and short in-body lines stay,
     #    runs of short lines go; outside it only sentences and attribution stay
     runs = H.short_line_runs(stats, verdicts)
+    protected = [False] * n
     for i in range(n):
         if verdicts[i] is not None or i == headline:
             continue
         s = stats[i]
         if hits[i] is not None and hits[i].action == "keep" and H.next_to_article(i, start, end, verdicts):
-            pass
+            protected[i] = True
         elif start <= i < end:
             if runs[i]:
                 verdicts[i] = Verdict(H.SHORT_LINE_RUN.id, H.SHORT_LINE_RUN.reason)
@@ -172,7 +180,7 @@ def analyse(page: Page) -> Layout:
                 verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
         elif not (scores[i] >= H.OUTSIDE_MIN_SCORE and s.sentence_end and not s.teaser_end):
             verdicts[i] = Verdict(H.OUTSIDE_ARTICLE.id, H.OUTSIDE_ARTICLE.reason)
-    return Layout(verdicts, scores, start, end, tail, headline, runs, _title_like(stats))
+    return Layout(verdicts, scores, start, end, tail, headline, runs, _title_like(stats), protected)
 
 
 def _title_like(stats) -> list[bool]:
@@ -196,9 +204,11 @@ def judge(page: Page) -> list[Verdict | None]:
         probs = model.predict(linemodel.features(page, layout))
         for i, p in enumerate(probs):
             if page.hits[i] is not None and page.hits[i].action != "keep" or page.template_hits[i] is not None:
-                continue
-            if i == layout.headline:
-                continue
+                continue  # a rule hit is final
+            if i == layout.headline or layout.protected[i]:
+                continue  # the headline, and attribution next to the article, stay
+            if verdicts[i] is not None and verdicts[i].rule == H.TAIL_SECTION.id:
+                continue  # a tail marker closed the article: what follows is not judged again
             if p >= model.threshold:
                 verdicts[i] = None
             elif verdicts[i] is None:
