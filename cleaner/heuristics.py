@@ -130,6 +130,13 @@ def trim_region_end(start: int, end: int, stats: list[TextStats], hits) -> int:
     return end
 
 
+def trim_region_start(start: int, end: int, stats: list[TextStats]) -> int:
+    """The body starts on a sentence: a title-like block leading the region is the headline's."""
+    while start < end - 1 and not (stats[start].sentence_end and not stats[start].teaser_end):
+        start += 1
+    return start
+
+
 def find_tail(start, end, scores, stats, hits) -> int | None:
     """The first tail marker after the article's prose beyond which little prose follows."""
     before = 0.0

@@ -79,7 +79,9 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         if st is None:
             st = memo.stats[key] = text_stats(b.text, stop)
         stats.append(st)
-    active = tuple(select_rulesets(rulesets, norms, url))
+    # user sets first, then the page language's phrase set: where several sets know a phrase
+    # ("Home"), the removal names the rule (and reason) in the page's language
+    active = tuple(sorted(select_rulesets(rulesets, norms, url), key=lambda rs: (rs.builtin, lang not in rs.languages)))
     matcher = _matcher(active)
     hits = []
     for b, norm in zip(blocks, norms):
@@ -136,6 +138,7 @@ def analyse(page: Page) -> Layout:
                 verdicts[i] = Verdict(H.NOT_PROSE.id, H.NOT_PROSE.reason)
         return Layout(verdicts, scores, 0, 0, None, None, [False] * n, _title_like(stats), [False] * n)
     end = H.trim_region_end(start, end, stats, hits)
+    start = H.trim_region_start(start, end, stats)
 
     # 3. tail: a marker after the article's prose closes it
     tail = H.find_tail(start, end, scores, stats, hits)
