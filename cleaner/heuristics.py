@@ -249,3 +249,17 @@ def lead_in_to_tail(tail: int, stats: list[TextStats], hits) -> list[int]:
 
 # At most this many blocks before a tail marker are taken as its lead-in.
 LEAD_IN_MAX = 4
+
+
+# Prose this strong inside the article's region is never removed by the line model.
+STRONG_PROSE_WORDS = 20
+
+
+def strong_prose(s: TextStats) -> bool:
+    return (
+        s.words >= STRONG_PROSE_WORDS
+        and s.stop_ratio >= PROSE_MIN_STOP_RATIO
+        and s.sentence_end
+        and not s.teaser_end
+        and s.joins == 0
+    )

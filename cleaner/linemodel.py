@@ -31,7 +31,7 @@ FEATURES = (
     "prose_before", "prose_after", "wrap_like", "same_indent_prev", "indent_level",
     "short_date", "window_short_share", "window_sentence_share", "window_teasers",
     "after_headline", "log_dist_headline", "prose_mass_near", "first_word_repeats",
-    "joins",
+    "joins", "log_run_len", "run_colon_intro", "run_digit_share", "run_mean_words",
 )
 # Context features over the first stage's probabilities (the second stage reads them).
 STACK_FEATURES = ("p", "p_prev", "p_next", "p_prev2", "p_next2", "p_window", "p_before", "p_after")
@@ -80,6 +80,7 @@ def features(page, layout) -> list[list[float]]:
     heads = [norm.split(" ", 1)[0] for norm in page.norms]
     for head in heads:
         first_words[head] = first_words.get(head, 0) + 1
+    runs = _list_runs(stats, texts)
     prefix_prose = [0]
     for w in prose_words:
         prefix_prose.append(prefix_prose[-1] + w)
@@ -160,9 +161,39 @@ def features(page, layout) -> list[list[float]]:
             (prefix_prose[min(n, i + 11)] - prefix_prose[max(0, i - 10)]) / total_prose,
             math.log(first_words[heads[i]]) if heads[i] else 0.0,
             min(s.joins, 5),
+            *runs[i],
         ])
         before_words += prose_words[i]
     return rows
+
+
+# A block of a list: short and not a sentence. Runs of them are menus or link
+# lists - or a list of the story (ingredients, dates, results), which is
+# introduced by a colon and carries numbers more often.
+_LIST_ITEM_WORDS = 8
+
+
+def _list_runs(stats, texts) -> list[tuple[float, float, float, float]]:
+    """Per block: (log run length, run opened by a colon, share of items with digits, mean words)."""
+    n = len(stats)
+    out = [(0.0, 0.0, 0.0, 0.0)] * n
+    i = 0
+    while i < n:
+        if not (stats[i].words <= _LIST_ITEM_WORDS and not stats[i].sentence_end):
+            i += 1
+            continue
+        j = i
+        while j < n and stats[j].words <= _LIST_ITEM_WORDS and not stats[j].sentence_end:
+            j += 1
+        length = j - i
+        colon = 1.0 if i > 0 and texts[i - 1].rstrip().endswith(":") else 0.0
+        digits = sum(1 for k in range(i, j) if stats[k].digits) / length
+        words = sum(stats[k].words for k in range(i, j)) / length
+        row = (math.log1p(length), colon, digits, words)
+        for k in range(i, j):
+            out[k] = row
+        i = j
+    return out
 
 
 def _share(flags: list[float], i: int, radius: int) -> float:

@@ -212,6 +212,8 @@ def judge(page: Page) -> list[Verdict | None]:
                 continue  # the headline, and attribution next to the article, stay
             if verdicts[i] is not None and verdicts[i].rule == H.TAIL_SECTION.id:
                 continue  # a tail marker closed the article: what follows is not judged again
+            if i == layout.start and layout.headline is not None and H.strong_prose(page.stats[i]) and verdicts[i] is None:
+                continue  # the lead: the first paragraph of prose under the headline stays
             if p >= model.threshold:
                 verdicts[i] = None
             elif verdicts[i] is None:
