@@ -68,9 +68,9 @@ def clean_document(
     if kind == "html":
         from .html import run_pipeline
 
-        kept, removed, recognised = run_pipeline(blocks_in, rulesets, url, None)
+        kept, removed, recognised = run_pipeline(blocks_in, rulesets, url)
     else:
-        kept, removed, recognised = pipeline.run(blocks_in, rulesets, url, None)
+        kept, removed, recognised = pipeline.run(blocks_in, rulesets, url)
     removed.update(template_removed)
     removals = tuple(
         Removal(b.index, b.text, removed[b.index].rule, removed[b.index].reason)

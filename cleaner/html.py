@@ -241,7 +241,7 @@ def _to_blocks(lines: list[str]) -> list[Block]:
 MAX_FIXED_POINT_ROUNDS = 4
 
 
-def run_pipeline(blocks: list[Block], rulesets, url: str | None, templates=None):
+def run_pipeline(blocks: list[Block], rulesets, url: str | None):
     """The dump pipeline on extracted blocks, closed by text-mode passes.
 
     The output is read back as a dump by `clean(clean(html))`, with no url:
@@ -251,14 +251,14 @@ def run_pipeline(blocks: list[Block], rulesets, url: str | None, templates=None)
     """
     from . import pipeline
 
-    kept, removed, recognised = pipeline.run(blocks, rulesets, url, templates)
+    kept, removed, recognised = pipeline.run(blocks, rulesets, url)
     if not url:
         return kept, removed, recognised
     for _ in range(MAX_FIXED_POINT_ROUNDS):
         before = len(kept)
-        kept, more, _ = pipeline.run(kept, rulesets, None, templates)
+        kept, more, _ = pipeline.run(kept, rulesets, None)
         removed.update(more)
-        kept, more, _ = pipeline.run(kept, rulesets, url, templates)
+        kept, more, _ = pipeline.run(kept, rulesets, url)
         removed.update(more)
         if len(kept) == before:
             break

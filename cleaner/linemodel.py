@@ -48,7 +48,7 @@ def features(page, layout) -> list[list[float]]:
     for norm in page.norms:
         counts[norm] = counts.get(norm, 0) + 1
     removed_by_rule = [
-        1.0 if (hits[i] is not None and hits[i].action != "keep") or page.template_hits[i] is not None else 0.0
+        1.0 if hits[i] is not None and hits[i].action != "keep" else 0.0
         for i in range(n)
     ]
     prose_share = sum(1 for x in scores if x >= 0.6) / n

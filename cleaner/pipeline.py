@@ -37,7 +37,6 @@ class Page:
     norms: list[str]
     stats: list[TextStats]
     hits: list[Rule | None]
-    template_hits: list["Verdict | None"]  # blocks a learned site template claims
     lang: str | None
     rulesets: tuple[str, ...]
 
@@ -62,7 +61,7 @@ class _Memo:
         self.hits: dict[tuple[int, int], Rule | None] = {}
 
 
-def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None, templates=None, memo=None) -> Page:
+def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None, memo=None) -> Page:
     memo = memo or _Memo()
     norms = []
     for b in blocks:
@@ -89,11 +88,7 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         if key not in memo.hits:
             memo.hits[key] = matcher.match(norm) if norm else None
         hits.append(memo.hits[key])
-    if templates is not None:
-        template_hits = [None if hits[i] else templates.verdict(norms[i], stats[i]) for i in range(len(blocks))]
-    else:
-        template_hits = [None] * len(blocks)
-    return Page(blocks, norms, stats, hits, template_hits, lang, tuple(rs.id for rs in active if rs.scope != "generic"))
+    return Page(blocks, norms, stats, hits, lang, tuple(rs.id for rs in active if rs.scope != "generic"))
 
 
 def rule_verdict(rule: Rule) -> Verdict:
@@ -125,8 +120,6 @@ def analyse(page: Page) -> Layout:
     for i, rule in enumerate(hits):
         if rule is not None and rule.action != "keep":
             verdicts[i] = rule_verdict(rule)
-        elif page.template_hits[i] is not None:
-            verdicts[i] = page.template_hits[i]
 
     # 2. the densest prose region
     scores = [0.0 if verdicts[i] else H.prose_score(s) for i, s in enumerate(stats)]
@@ -206,7 +199,7 @@ def judge(page: Page) -> list[Verdict | None]:
     if model is not None:
         probs = model.predict(linemodel.features(page, layout))
         for i, p in enumerate(probs):
-            if page.hits[i] is not None and page.hits[i].action != "keep" or page.template_hits[i] is not None:
+            if page.hits[i] is not None and page.hits[i].action != "keep":
                 continue  # a rule hit is final
             if i == layout.headline or layout.protected[i]:
                 continue  # the headline, and attribution next to the article, stay
@@ -228,18 +221,18 @@ def judge(page: Page) -> list[Verdict | None]:
     return verdicts
 
 
-def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None, templates=None):
+def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None):
     """Judge until a fixed point: (kept blocks, {index: Verdict}, recognised sets).
 
-    `templates`, when given, has `verdict(norm, stats) -> Verdict | None`: the
-    learned site template's claim on a block (see templates.py).
+    Learned site templates act before this (templates.prefilter): the blocks
+    they claim never reach the judgement.
     """
     removed: dict[int, Verdict] = {}
     current = blocks
     recognised: tuple[str, ...] = ()
     memo = _Memo()
     for _ in range(MAX_PASSES):
-        page = read_page(current, rulesets, url, templates, memo)
+        page = read_page(current, rulesets, url, memo)
         if not recognised:
             recognised = page.rulesets
         verdicts = judge(page)

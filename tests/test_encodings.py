@@ -181,4 +181,6 @@ def test_unicode_round_trip(text, encoding):
     decoded = decode(data)
     if encoding == "utf-8" and text.startswith("\ufeff"):
         text = text[1:]  # a leading U+FEFF in UTF-8 is a BOM
+    if encoding == "utf-16" and text.startswith("\x00"):
+        return  # FF FE 00 00 is also the UTF-32-LE BOM: the bytes are ambiguous, UTF-32 wins
     assert decoded == text
