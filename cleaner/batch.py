@@ -559,7 +559,7 @@ def run_batch(
     progress: bool = False,
 ):
     """Clean a folder tree into out_dir; return the Summary. UsageError on bad folders."""
-    from .report import ReportWriter, Summary
+    from .report import ReportWriter, consume
 
     check_dirs(in_dir, out_dir)
     check_rules(options)
@@ -575,21 +575,13 @@ def run_batch(
         writer = ReportWriter(report_path) if report_path else None
     except OSError as exc:
         raise UsageError(f"{report_path}: cannot write the report: {exc.strerror or exc}") from None
-    summary = Summary()
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=count_planned(in_dir, globs), unit="file", dynamic_ncols=True, file=sys.stderr)
     try:
-        for row in run_rows(plan(in_dir, out_dir, globs), options, jobs):
-            summary.add(row)
-            if writer:
-                writer.write(row)
-            if bar:
-                bar.update(1)
-                if summary.failed:
-                    bar.set_postfix(failed=summary.failed, refresh=False)
+        summary = consume(run_rows(plan(in_dir, out_dir, globs), options, jobs), writer, bar)
     finally:
         if bar:
             bar.close()

@@ -546,7 +546,7 @@ def run_dask_batch(
     client: an existing distributed.Client; else one connected to `scheduler`,
     else a LocalCluster of `workers` processes, closed at the end.
     """
-    from .report import ReportWriter, Summary
+    from .report import ReportWriter, consume
 
     require_dask()
     urls = is_url(in_dir) or is_url(out_dir)
@@ -574,19 +574,11 @@ def run_dask_batch(
             writer = ReportWriter(report_path) if report_path else None
         except OSError as exc:
             raise UsageError(f"{report_path}: cannot write the report: {exc.strerror or exc}") from None
-        summary = Summary()
         if progress:
             from tqdm import tqdm
 
             bar = tqdm(unit="file", dynamic_ncols=True, file=sys.stderr)
-        for row in dask_rows(client, items, options, partition_size=partition_size):
-            summary.add(row)
-            if writer:
-                writer.write(row)
-            if bar:
-                bar.update(1)
-                if summary.failed:
-                    bar.set_postfix(failed=summary.failed, refresh=False)
+        summary = consume(dask_rows(client, items, options, partition_size=partition_size), writer, bar)
     finally:
         if bar:
             bar.close()

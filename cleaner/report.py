@@ -121,3 +121,21 @@ class Summary:
             if more > 0:
                 lines.append(f"  ... and {more} more (the --report file lists every one)")
         return "\n".join(lines)
+
+
+def consume(rows, writer: ReportWriter | None = None, bar=None) -> "Summary":
+    """Fold report rows into a Summary, writing each to the report and ticking the bar.
+
+    Every engine (local processes, Dask) goes through here, so their reports
+    and summaries are made the same way.
+    """
+    summary = Summary()
+    for row in rows:
+        summary.add(row)
+        if writer:
+            writer.write(row)
+        if bar:
+            bar.update(1)
+            if summary.failed:
+                bar.set_postfix(failed=summary.failed, refresh=False)
+    return summary

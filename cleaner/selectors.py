@@ -25,18 +25,16 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
+from .rules import RuleError
+
 BUILTIN_DIR = Path(__file__).parent / "data" / "selectors"
 
 _SET_KEYS = {"id", "description", "fingerprints"}
 _RULE_KEYS = {"id", "category", "css", "xpath", "reason", "example"}
 
 
-class SelectorError(ValueError):
+class SelectorError(RuleError):
     """One or more problems in selector files, each `file:line: problem`."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 @dataclass(frozen=True, slots=True)
