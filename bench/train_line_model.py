@@ -51,8 +51,8 @@ WEIGHT_SNIPPET = 3.0
 WEIGHT_WEAK = 0.5
 WEIGHT_FULL = 1.0
 WEIGHT_AUGMENT = 0.5
-ITERATIONS = 100
-LEAVES = 12
+ITERATIONS = 200
+LEAVES = 16
 INNER_FOLDS = 3
 
 
@@ -216,8 +216,21 @@ def _export_trees(clf) -> dict:
     return {"kind": "trees", "bias": float(np.ravel(clf._baseline_prediction)[0]), "trees": trees}
 
 
+_DROP = linemodel.FEATURES.index("rule_drop")
+_TAIL = linemodel.FEATURES.index("rule_tail")
+
+
+def _certain(rows):
+    """Rule hits, which LineModel.predict scores 0 without evaluating the trees."""
+    return [row[_DROP] > 0 or row[_TAIL] > 0 for row in rows]
+
+
 def _stack(docs, probs_per_doc):
-    return [linemodel.stack_features(d[1], p) for d, p in zip(docs, probs_per_doc)]
+    out = []
+    for d, probs in zip(docs, probs_per_doc):
+        probs = [0.0 if c else p for p, c in zip(probs, _certain(d[1]))]
+        out.append(linemodel.stack_features(d[1], probs))
+    return out
 
 
 def fit(docs, seed=0) -> dict:

@@ -243,9 +243,11 @@ class Trees:
         self.trees = [_checked_tree(t, n_features) for t in spec["trees"]]
         self.margin = _compile(self.bias, self.trees)
 
-    def predict(self, rows: list[list[float]]) -> list[float]:
+    def predict(self, rows: list[list[float]], certain: list[bool] | None = None) -> list[float]:
         margin, exp = self.margin, math.exp
-        return [1.0 / (1.0 + exp(-max(-30.0, min(30.0, margin(row))))) for row in rows]
+        if certain is None:
+            return [1.0 / (1.0 + exp(-max(-30.0, min(30.0, margin(row))))) for row in rows]
+        return [0.0 if skip else 1.0 / (1.0 + exp(-max(-30.0, min(30.0, margin(row))))) for row, skip in zip(rows, certain)]
 
 
 def _checked_tree(tree, n_features: int):
@@ -299,11 +301,14 @@ class LineModel:
         self.stage1 = Trees(spec["stage1"], len(FEATURES))
         self.stage2 = Trees(spec["stage2"], len(FEATURES) + len(STACK_FEATURES)) if spec.get("stage2") else None
 
-    def predict(self, rows: list[list[float]]) -> list[float]:
-        probs = self.stage1.predict(rows)
+    def predict(self, rows: list[list[float]], certain: list[bool] | None = None) -> list[float]:
+        """Probability per row; rows flagged `certain` (boilerplate by rule) are 0 without evaluation."""
+        if certain is None:
+            certain = [False] * len(rows)
+        probs = self.stage1.predict(rows, certain)
         if self.stage2 is None:
             return probs
-        return self.stage2.predict(stack_features(rows, probs))
+        return self.stage2.predict(stack_features(rows, probs), certain)
 
 
 @functools.lru_cache(maxsize=1)

@@ -197,7 +197,10 @@ def judge(page: Page) -> list[Verdict | None]:
     model = linemodel.load()
     verdicts = list(layout.verdicts)
     if model is not None:
-        probs = model.predict(linemodel.features(page, layout))
+        # rule hits are final: the model reads them as certain boilerplate
+        # (probability 0) and spends no time on them
+        certain = [h is not None and h.action != "keep" for h in page.hits]
+        probs = model.predict(linemodel.features(page, layout), certain)
         for i, p in enumerate(probs):
             if page.hits[i] is not None and page.hits[i].action != "keep":
                 continue  # a rule hit is final
