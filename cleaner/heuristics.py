@@ -25,8 +25,6 @@ SHORT_LINE_RUN = Heuristic("short-line-run", "in a run of short title-like lines
 NOT_PROSE = Heuristic("not-prose", "too short or too list-like to be article text")
 LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
 
-HEURISTICS = (BEFORE_HEADLINE, TAIL_SECTION, DUPLICATE, OUTSIDE_ARTICLE, SHORT_LINE_RUN, NOT_PROSE, LINE_MODEL)
-
 # Prose thresholds (jusText uses 70 chars / 0.30 stop-word density for "good";
 # page dumps carry many one-sentence paragraphs, so the bar is lower here).
 PROSE_MIN_WORDS = 8
@@ -69,10 +67,6 @@ def prose_score(s: TextStats) -> float:
     return max(0.0, min(1.0, score))
 
 
-def is_prose(s: TextStats) -> bool:
-    return prose_score(s) >= 0.6
-
-
 def densest_region(weights: list[float]) -> tuple[int, int]:
     """The run of blocks with the largest total weight (Kadane): [start, end)."""
     best, best_start, best_end = 0.0, 0, 0
@@ -112,7 +106,6 @@ RULE_HIT_WEIGHT = -15.0
 # The guard: when less than this share of the page's prose words survives,
 # the best prose region is restored.
 GUARD_MIN_KEPT_SHARE = 0.15
-GUARD = Heuristic("guard", "restored by the over-pruning guard")
 
 
 def region_weight(score: float, s: TextStats, hit) -> float:
@@ -251,7 +244,7 @@ def lead_in_to_tail(tail: int, stats: list[TextStats], hits) -> list[int]:
 LEAD_IN_MAX = 4
 
 
-# Prose this strong inside the article's region is never removed by the line model.
+# A lead this strong (the first prose block under the headline) is never removed by the line model.
 STRONG_PROSE_WORDS = 20
 
 
