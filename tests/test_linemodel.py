@@ -1,0 +1,74 @@
+"""The line model: the shipped file loads, agrees with its node arrays, and a
+malformed model file is refused before anything is compiled from it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cleaner import linemodel
+
+
+def shipped() -> dict:
+    with open(linemodel.MODEL_PATH, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def walk(tree, row) -> float:
+    feature, threshold, left, right, value = tree
+    node = 0
+    while left[node] >= 0:
+        node = left[node] if row[feature[node]] <= threshold[node] else right[node]
+    return value[node]
+
+
+def test_compiled_trees_equal_walking_the_node_arrays():
+    spec = shipped()["stage1"]
+    trees = linemodel.Trees(spec, len(linemodel.FEATURES))
+    rows = [[float((i * 7 + j * 3) % 11) / 10 for j in range(len(linemodel.FEATURES))] for i in range(25)]
+    for row in rows:
+        expected = spec["bias"] + sum(walk(t, row) for t in spec["trees"])
+        assert trees.margin(row) == pytest.approx(expected, abs=1e-9)
+
+
+def tiny_tree(**changes):
+    tree = {"feature": [0, 0, 0], "threshold": [0.5, 0.0, 0.0], "left": [1, -1, -1], "right": [2, -1, -1], "value": [0.0, -1.0, 1.0]}
+    tree.update(changes)
+    return [tree["feature"], tree["threshold"], tree["left"], tree["right"], tree["value"]]
+
+
+def test_a_small_tree_compiles_and_scores():
+    trees = linemodel.Trees({"kind": "trees", "bias": 0.0, "trees": [tiny_tree()]}, 1)
+    assert trees.margin([0.2]) == -1.0
+    assert trees.margin([0.9]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"threshold": ["__import__('os').system('true')", 0.0, 0.0]},  # not a number
+        {"value": [0.0, float("nan"), 1.0]},  # not finite
+        {"feature": [5, 0, 0]},  # no such feature
+        {"left": [7, -1, -1]},  # no such node
+        {"value": [0.0, 1.0]},  # arrays of different lengths
+    ],
+)
+def test_malformed_trees_are_refused(changes):
+    with pytest.raises((ValueError, TypeError)):
+        linemodel.Trees({"kind": "trees", "bias": 0.0, "trees": [tiny_tree(**changes)]}, 1)
+
+
+def test_a_model_of_other_features_is_not_used(tmp_path, monkeypatch):
+    spec = shipped()
+    spec["features"] = spec["features"][:-1]
+    path = tmp_path / "line_model.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    monkeypatch.setattr(linemodel, "MODEL_PATH", path)
+    linemodel.load.cache_clear()
+    try:
+        assert linemodel.load() is None
+    finally:
+        monkeypatch.undo()
+        linemodel.load.cache_clear()
+    assert linemodel.load() is not None
