@@ -186,9 +186,11 @@ def _title_like(stats) -> list[bool]:
 def judge(page: Page) -> list[Verdict | None]:
     """One pass: a Verdict for every removed block, None for every kept one.
 
-    Rule hits are final. For every other block the line model, which reads
-    the heuristics' layout as evidence, has the last word; when it removes a
-    block the heuristics kept, the removal says so.
+    Final without the model: rule hits, what follows a tail marker, the
+    headline, the lead under it, attribution next to the article. For every
+    other block the line model, which reads the heuristics' layout as
+    evidence, has the last word; when it removes a block the heuristics
+    kept, the removal says so.
     """
     n = len(page.blocks)
     if n == 0:
