@@ -170,6 +170,7 @@ def dataset(bench: Path, augment: bool = True):
 def cached_dataset(bench: Path, augment: bool):
     """dataset(), remembered across runs while the code and data it reads are unchanged."""
     digest = hashlib.sha1(f"{bench}|{augment}".encode())
+    digest.update(Path(__file__).read_bytes())  # the labels and weights are made here
     package = ROOT / "cleaner"
     for path in sorted(package.rglob("*")):
         if path.is_file() and path.suffix in (".py", ".toml", ".txt") :
