@@ -231,10 +231,15 @@ def read_input(path: str) -> bytes:
         raise InputError(f"{path}: is a folder, not a file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return check_page(data, path)
+
+
+def check_page(data: bytes, name: str) -> bytes:
+    """The bytes read from `name`, or InputError when they are no text page to clean."""
     if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{path}: too large for a page (over {MAX_INPUT_BYTES >> 20} MiB)")
+        raise InputError(f"{name}: too large for a page (over {MAX_INPUT_BYTES >> 20} MiB)")
     if is_binary(data):
-        raise InputError(f"{path}: binary file (NUL or control bytes), not a text page")
+        raise InputError(f"{name}: binary file (NUL or control bytes), not a text page")
     return data
 
 

@@ -219,8 +219,26 @@ def _write_stdout(text: str) -> None:
 # ---------------------------------------------------------------- commands
 
 
+def _batch_options(args, learned: str | None):
+    """The per-file options every engine hands its workers (paths made absolute)."""
+    from .batch import BatchOptions
+
+    return BatchOptions(
+        rules=tuple(os.path.abspath(p) for p in args.rules),
+        kind=args.kind,
+        templates=os.path.abspath(args.templates) if args.templates else learned,
+        force=args.force,
+    )
+
+
+def _report_summary(args, summary) -> int:
+    if not args.quiet:
+        print(summary.format(), file=sys.stderr)
+    return EXIT_FAILED if summary.failed else EXIT_OK
+
+
 def _batch(args) -> int:
-    from .batch import DEFAULT_GLOBS, BatchOptions, UsageError, default_jobs, run_batch
+    from .batch import DEFAULT_GLOBS, UsageError, default_jobs, run_batch
 
     if args.engine == "dask" or args.scheduler:
         return _batch_dask(args)
@@ -228,12 +246,7 @@ def _batch(args) -> int:
     _check_templates(args.templates)
     progress = not args.quiet and sys.stderr.isatty()
     learned = _learn_for_batch(args, progress)
-    options = BatchOptions(
-        rules=tuple(os.path.abspath(p) for p in args.rules),
-        kind=args.kind,
-        templates=os.path.abspath(args.templates) if args.templates else learned,
-        force=args.force,
-    )
+    options = _batch_options(args, learned)
     try:
         summary = run_batch(
             args.in_dir, args.out_dir, options,
@@ -247,14 +260,12 @@ def _batch(args) -> int:
     finally:
         if learned:
             os.unlink(learned)
-    if not args.quiet:
-        print(summary.format(), file=sys.stderr)
-    return EXIT_FAILED if summary.failed else EXIT_OK
+    return _report_summary(args, summary)
 
 
 def _batch_dask(args) -> int:
     """`batch --engine dask` / `--scheduler`: the same run on Dask (see cleaner/dask.py)."""
-    from .batch import DEFAULT_GLOBS, BatchOptions, UsageError
+    from .batch import DEFAULT_GLOBS, UsageError
 
     try:
         from . import dask as dask_engine
@@ -277,12 +288,7 @@ def _batch_dask(args) -> int:
         learned = dask_engine.learn_for_batch(args.in_dir, globs=tuple(args.glob) or None, progress=progress)
         if not args.quiet:
             print(f"learned: {describe_file(learned)}", file=sys.stderr)
-    options = BatchOptions(
-        rules=tuple(os.path.abspath(p) for p in args.rules),
-        kind=args.kind,
-        templates=os.path.abspath(args.templates) if args.templates else learned,
-        force=args.force,
-    )
+    options = _batch_options(args, learned)
     try:
         summary = dask_engine.run_dask_batch(
             args.in_dir, args.out_dir, options,
@@ -295,9 +301,7 @@ def _batch_dask(args) -> int:
     finally:
         if learned:
             os.unlink(learned)
-    if not args.quiet:
-        print(summary.format(), file=sys.stderr)
-    return EXIT_FAILED if summary.failed else EXIT_OK
+    return _report_summary(args, summary)
 
 
 def _learn_for_batch(args, progress: bool) -> str | None:

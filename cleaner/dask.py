@@ -57,11 +57,11 @@ from .batch import (
     _preference,
     _rulesets,
     check_dirs,
+    check_page,
     check_rules,
     count_document,
     decode_input,
     default_jobs,
-    is_binary,
     new_row,
     output_name,
     plan,
@@ -265,11 +265,7 @@ def read_url(fs, path: str, url: str) -> bytes:
         raise InputError(f"{url}: is a folder, not a file") from None
     except Exception as exc:
         raise InputError(f"{url}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{url}: too large for a page (over {MAX_INPUT_BYTES >> 20} MiB)")
-    if is_binary(data):
-        raise InputError(f"{url}: binary file (NUL or control bytes), not a text page")
-    return data
+    return check_page(data, url)
 
 
 def write_url(fs, path: str, url: str, text: str) -> None:
