@@ -241,13 +241,16 @@ class Trees:
             raise ValueError(f"{MODEL_PATH}: unknown model kind {spec.get('kind')!r}")
         self.bias = float(spec["bias"])
         self.trees = [_checked_tree(t, n_features) for t in spec["trees"]]
-        self.margin = _compile(self.bias, self.trees)
+        self.margins = _compile(self.bias, self.trees, n_features)
 
     def predict(self, rows: list[list[float]], certain: list[bool] | None = None) -> list[float]:
-        margin, exp = self.margin, math.exp
+        exp = math.exp
         if certain is None:
-            return [1.0 / (1.0 + exp(-max(-30.0, min(30.0, margin(row))))) for row in rows]
-        return [0.0 if skip else 1.0 / (1.0 + exp(-max(-30.0, min(30.0, margin(row))))) for row, skip in zip(rows, certain)]
+            certain = [False] * len(rows)
+        return [
+            0.0 if m is None else 1.0 / (1.0 + exp(-max(-30.0, min(30.0, m))))
+            for m in self.margins(rows, certain)
+        ]
 
 
 def _checked_tree(tree, n_features: int):
@@ -268,8 +271,24 @@ def _checked_tree(tree, n_features: int):
     return feature, threshold, left, right, value
 
 
-def _compile(bias: float, trees):
-    lines = ["def margin(x):", f"    s = {bias!r}"]
+def _compile(bias: float, trees, n_features: int):
+    """margins(rows, skip): the summed tree outputs per row, None where skip is true.
+
+    Each row is unpacked into local variables once: a comparison on a local
+    costs less than indexing the row list at every node.
+    """
+    names = ", ".join(f"x{i}" for i in range(n_features))
+    lines = [
+        "def margins(rows, skip):",
+        "    out = []",
+        "    append = out.append",
+        "    for x, sk in zip(rows, skip):",
+        "        if sk:",
+        "            append(None)",
+        "            continue",
+        f"        {names}, = x",
+        f"        s = {bias!r}",
+    ]
 
     def emit(tree, node, depth):
         feature, threshold, left, right, value = tree
@@ -277,17 +296,17 @@ def _compile(bias: float, trees):
         if left[node] < 0:
             lines.append(f"{pad}s += {value[node]!r}")
             return
-        lines.append(f"{pad}if x[{feature[node]}] <= {threshold[node]!r}:")
+        lines.append(f"{pad}if x{feature[node]} <= {threshold[node]!r}:")
         emit(tree, left[node], depth + 1)
         lines.append(f"{pad}else:")
         emit(tree, right[node], depth + 1)
 
     for tree in trees:
-        emit(tree, 0, 1)
-    lines.append("    return s")
+        emit(tree, 0, 2)
+    lines += ["        append(s)", "    return out"]
     namespace: dict = {}
-    exec(compile("\n".join(lines), f"<{MODEL_PATH.name}>", "exec"), {"__builtins__": {}}, namespace)
-    return namespace["margin"]
+    exec(compile("\n".join(lines), f"<{MODEL_PATH.name}>", "exec"), {"__builtins__": {"zip": zip}}, namespace)
+    return namespace["margins"]
 
 
 class LineModel:

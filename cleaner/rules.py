@@ -92,6 +92,12 @@ class RuleSet:
     # pattern runs on RE2, so no rule file from outside can hang a batch.
     builtin: bool = False
 
+    # The matcher cache is keyed on tuples of rule sets, looked up once per
+    # page: hashing every rule each time costs more than the lookup saves.
+    # Equal sets have equal ids and paths, so this agrees with __eq__.
+    def __hash__(self) -> int:
+        return hash((self.id, self.path))
+
 
 # ---------------------------------------------------------------- loading
 
@@ -509,8 +515,14 @@ class Matcher:
         # .match rules them all out at once
         self._fast_anchored = [(r, f) for r, f in self._fast_regex if f.__name__ == "match"]
         self._fast_unanchored = [(r, f) for r, f in self._fast_regex if f.__name__ != "match"]
-        anchored = [rule.pattern for rule, _ in self._fast_anchored]
-        self._anchored_any = re.compile("|".join(f"(?:{p})" for p in anchored)).match if anchored else None
+        # one combined pattern per rule set, not per combination of sets:
+        # pages select different combinations, and each set compiles once
+        anchored_ids = {id(r) for r, _ in self._fast_anchored}
+        self._anchored_any = []
+        for rs in self.rulesets:
+            anchored = tuple(r.pattern for r in rs.rules if id(r) in anchored_ids)
+            if anchored:
+                self._anchored_any.append(_any_of(anchored))
 
     def match(self, norm: str) -> Rule | None:
         """The rule matching a normalised block (keep rules first, then load order), or None."""
@@ -533,7 +545,7 @@ class Matcher:
         for p, rule in self._contains_odd:
             if n <= rule.max_chars and _rule_matches(rule, norm, None):
                 found.append(rule)
-        if self._anchored_any is not None and self._anchored_any(norm) is not None:
+        if self._anchored_any and any(m(norm) is not None for m in self._anchored_any):
             for rule, find in self._fast_anchored:
                 if n <= rule.max_chars and find(norm) is not None:
                     found.append(rule)
@@ -548,6 +560,12 @@ class Matcher:
         # a keep rule (attribution: "Source : AFP") wins over drop rules that
         # also match, e.g. an image-credit pattern; otherwise load order decides
         return min(found, key=lambda r: (r.action != "keep", self._order[r.id]))
+
+
+@functools.lru_cache(maxsize=256)
+def _any_of(patterns: tuple[str, ...]):
+    """One .match for several anchored patterns: fails at once when none can start here."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns)).match
 
 
 def _anchored(pattern: str) -> bool:
