@@ -91,6 +91,17 @@ FIRST_PROSE_MIN_WORDS = 20
 BYLINE_OPENERS = ("by", "par", "von", "por", "di", "door", "de", "z", "av", "af")
 BYLINE_MAX_WORDS = 14
 
+# Labelled teasers: "Also on the quay: <another story's headline>". The whole
+# block differs on every page, but its label is the site's and recurs. A
+# block is read as "label: rest" when the text before its first colon has
+# 1..LABEL_MAX_WORDS words and the rest LABEL_REST_MIN_WORDS..HEADLINE_MAX_WORDS
+# words, not ending like a sentence (a headline, not a quote or a caption
+# sentence). The label is counted as its own key (LABEL_KEY + the label) and
+# claims the block under the short tier.
+LABEL_MAX_WORDS = 5
+LABEL_REST_MIN_WORDS = 3
+LABEL_KEY = "\x1flabel\x1f"
+
 # Picking a page's group without a URL: the group holding most of the page's
 # blocks as template blocks, if it holds at least this many.
 SELECT_MIN_BLOCKS = 3
@@ -176,6 +187,30 @@ def block_hash(norm: str) -> int:
 
 def _hex(h: int) -> str:
     return f"{h:016x}"
+
+
+def label_of(norm: str) -> str | None:
+    """The label of a "label: rest" block (normalised), or None.
+
+    `also on the quay: lifeboat crew rescue kayakers` -> `also on the quay`.
+    Whether the rest reads like a headline is judged at cleaning time, on the
+    block's own text.
+    """
+    colon = norm.find(":")
+    if colon <= 0:
+        return None
+    label = norm[:colon].strip()
+    rest = norm[colon + 1 :]
+    if not 1 <= len(_WORDS.findall(label)) <= LABEL_MAX_WORDS or not any(c.isalpha() for c in label):
+        return None
+    if len(_WORDS.findall(rest)) < LABEL_REST_MIN_WORDS:
+        return None
+    return label
+
+
+def label_hash(label: str) -> int:
+    """The key a label is counted under: never equal to a block's own hash."""
+    return block_hash(LABEL_KEY + label)
 
 
 # ---------------------------------------------------------------- reading pages
@@ -359,6 +394,9 @@ class TemplateLearner:
         hashes: dict[int, str] = {}
         for h, n in zip(page_hashes, norms):
             hashes.setdefault(h, n)
+            label = label_of(n)
+            if label is not None:
+                hashes.setdefault(label_hash(label), label + ": …")
         counts.add(hashes)
         return group
 
@@ -416,9 +454,11 @@ def is_byline(norm: str, stats) -> bool:
 
 def claim(group: SiteTemplate, h: int, stats, norm: str = ""):
     """The Verdict of `group` on a block of hash h, or None."""
-    count = group.blocks.get(h)
-    if count is None or is_byline(norm, stats):
+    if is_byline(norm, stats):
         return None
+    count = group.blocks.get(h)
+    if count is None:
+        return _claim_label(group, norm, stats)
     share, min_pages = required(stats)
     if count < min_pages or count < share * group.pages:
         return None
@@ -427,20 +467,40 @@ def claim(group: SiteTemplate, h: int, stats, norm: str = ""):
     return Verdict(f"template:{group.name}", f"repeats on {count} of {group.pages} pages of {group.where()}")
 
 
+def _claim_label(group: SiteTemplate, norm: str, stats):
+    """The Verdict on a "site label: headline" block whose label the group's pages share, or None."""
+    label = label_of(norm) if norm else None
+    if label is None or stats.sentence_end or stats.words > LABEL_MAX_WORDS + HEADLINE_MAX_WORDS:
+        return None
+    count = group.blocks.get(label_hash(label))
+    if count is None or count < MIN_PAGES or count < SHORT_MIN_SHARE * group.pages:
+        return None
+    from .pipeline import Verdict
+
+    return Verdict(
+        f"template:{group.name}",
+        f"opens with the label {label!r}, which opens a block on {count} of {group.pages} pages of {group.where()}",
+    )
+
+
 class PageTemplates:
-    """The template's view for one page: its group, minus the page's headline."""
+    """The template's view for one page: its group, minus the page's headline.
+
+    `exempt` holds the positions (block indexes in the page given to
+    `for_page`) of the headline-like blocks right above the page's prose. A
+    position, not a text: when a page shows its headline twice, or its
+    category label both in the menu and above the headline, only the copy
+    standing where the headline stands is spared.
+    """
 
     def __init__(self, group: SiteTemplate | None, exempt: frozenset[int] = frozenset()):
         self.group = group
         self.exempt = exempt
 
-    def verdict(self, norm: str, stats):
-        if self.group is None or not norm:
+    def verdict(self, norm: str, stats, position: int | None = None):
+        if self.group is None or not norm or position in self.exempt:
             return None
-        h = block_hash(norm)
-        if h in self.exempt:
-            return None
-        return claim(self.group, h, stats, norm)
+        return claim(self.group, block_hash(norm), stats, norm)
 
     def for_page(self, blocks, url: str | None = None) -> "PageTemplates":
         return self
@@ -468,11 +528,16 @@ class Templates:
         if not norm:
             return None
         h = block_hash(norm)
+        label = label_of(norm)
+        holders = list(self._index.get(h, ()))
+        if label is not None:
+            holders += [g for g in self._index.get(label_hash(label), ()) if g not in holders]
         best = None
-        for g in self._index.get(h, ()):
+        for g in holders:
             v = claim(g, h, stats, norm)
-            if v is not None and (best is None or g.blocks[h] / g.pages > best[0]):
-                best = (g.blocks[h] / g.pages, v)
+            share = g.blocks.get(h, g.blocks.get(label_hash(label), 0) if label else 0) / g.pages
+            if v is not None and (best is None or share > best[0]):
+                best = (share, v)
         return best[1] if best else None
 
     def for_page(self, blocks, url: str | None = None) -> PageTemplates:
@@ -480,7 +545,11 @@ class Templates:
         texts = [getattr(b, "text", b) for b in blocks]
         norms = [normalize(t) for t in texts]
         hashes = [block_hash(n) if n else 0 for n in norms]
-        return PageTemplates(self._select(hashes, site_of(url)), _headline_hashes(texts, hashes))
+        group = self._select(hashes, site_of(url))
+        exempt = _headline_positions(texts)
+        if group is not None:
+            exempt = frozenset(j for j in exempt if not _site_wide_echo(group, hashes, j))
+        return PageTemplates(group, exempt)
 
     def _select(self, hashes: list[int], site: str | None) -> SiteTemplate | None:
         if site is not None and site in self._by_name:
@@ -541,8 +610,21 @@ def _toml_str(s: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _headline_hashes(texts: list[str], hashes: list[int]) -> frozenset[int]:
-    """Hashes of the headline-like blocks just before the page's first long prose block."""
+def _site_wide_echo(group: SiteTemplate, hashes: list[int], j: int) -> bool:
+    """Block j is on nearly every page of the site and also elsewhere on this one.
+
+    A menu entry repeated as the category label above the headline: the
+    label stands where a headline could, but no page's own headline is on
+    nearly every page of its site and in that page's menu as well.
+    """
+    h = hashes[j]
+    if group.blocks.get(h, 0) < LONG_MIN_SHARE * group.pages:
+        return False
+    return any(k != j and hashes[k] == h for k in range(len(hashes)))
+
+
+def _headline_positions(texts: list[str]) -> frozenset[int]:
+    """Positions of the headline-like blocks just before the page's first long prose block."""
     for i, t in enumerate(texts):
         s = text_stats(t, frozenset())
         if s.words >= FIRST_PROSE_MIN_WORDS and s.sentence_end:
@@ -550,7 +632,7 @@ def _headline_hashes(texts: list[str], hashes: list[int]) -> frozenset[int]:
             for j in range(max(0, i - HEADLINE_LOOKBACK), i):
                 sj = text_stats(texts[j], frozenset())
                 if HEADLINE_MIN_WORDS <= sj.words <= HEADLINE_MAX_WORDS and not sj.sentence_end:
-                    exempt.add(hashes[j])
+                    exempt.add(j)
             return frozenset(exempt)
     return frozenset()
 
@@ -732,14 +814,22 @@ def prefilter(blocks, templates, rulesets, url: str | None = None):
     view = resolve_templates(templates)
     if hasattr(view, "for_page"):
         view = view.for_page(blocks, url=url)
+    positional = isinstance(view, PageTemplates)
     norms = [normalize(b.text) for b in blocks]
     matcher = _matcher(tuple(select_rulesets(rulesets, norms, url)))
     rest, claimed = [], {}
     empty: frozenset[str] = frozenset()
-    for block, norm in zip(blocks, norms):
+    for i, (block, norm) in enumerate(zip(blocks, norms)):
         v = None
-        if norm and matcher.match(norm) is None:
-            v = view.verdict(norm, text_stats(block.text, empty))
+        rule = matcher.match(norm) if norm else None
+        if norm and (rule is None or rule.action == "drop"):
+            stats = text_stats(block.text, empty)
+            v = view.verdict(norm, stats, i) if positional else view.verdict(norm, stats)
+            if v is not None and rule is not None:
+                # boilerplate a drop rule names and the site repeats ("Advertisement",
+                # a share label): out before judging, like the rest of the chrome,
+                # under the rule's own id and reason
+                v = type(v)(rule.id, rule.reason)
         if v is None:
             rest.append(block)
         else:
