@@ -226,15 +226,40 @@ def page_norms(text: str) -> list[str]:
     return norms
 
 
+# An archive's address holds the archived page's own: the site is that page's.
+# `https://web.archive.org/web/20110106023242/http://example.de/x` -> example.de
+_ARCHIVED = re.compile(r"^https?://(?:web\.)?archive\.org/web/[^/]*/(.+)$", re.IGNORECASE)
+# A host: labels of letters, digits and hyphens, at least one dot (or an IPv6/port-free name).
+_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+# A bare host with no scheme must not be mistaken for "scheme:path" ("name::x").
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
 def site_of(url: str | None) -> str | None:
-    """The host of a URL without `www.`, or None."""
+    """The host of a URL without `www.`, or None when the string is not a web address.
+
+    An archived copy counts as the archived page (its site is the original
+    host, not the archive's), and a string that names no host with a dot
+    (`hard::page.html`, `localhost`) groups nothing: pages without a usable
+    URL are grouped by their chrome instead.
+    """
     if not url:
         return None
+    url = url.strip()
+    for _ in range(3):  # an archive of an archive
+        m = _ARCHIVED.match(url)
+        if not m:
+            break
+        url = m.group(1)
+    if not _SCHEME.match(url):
+        if "://" in url or ":" in url.split("/", 1)[0]:
+            return None
+        url = "//" + url
     try:
-        host = urlsplit(url.strip() if "//" in url else "//" + url.strip()).hostname
+        host = urlsplit(url).hostname
     except ValueError:
         return None
-    if not host:
+    if not host or not _HOST.match(host):
         return None
     return host[4:] if host.startswith("www.") else host
 
