@@ -77,12 +77,27 @@ LONG_MIN_PAGES = 5
 # The page's own headline is protected: on a site whose "most read" list
 # shows other pages' headlines, the teaser of THIS page is on many pages, yet
 # here it is the headline. Blocks of HEADLINE_MIN..MAX words that do not end
-# like a sentence, among the HEADLINE_LOOKBACK blocks before the page's first
-# long prose block, are never claimed by the template.
+# like a sentence, the last HEADLINE_LOOKBACK such blocks before the page's
+# first long prose block, are not claimed by the template (but see ZONE_*).
 HEADLINE_LOOKBACK = 3
 HEADLINE_MIN_WORDS = 3
 HEADLINE_MAX_WORDS = 30
 FIRST_PROSE_MIN_WORDS = 20
+
+# A page's own headline stands above the prose on that page only; on other
+# pages it is a teaser in a list. So the learner also counts, per block, the
+# pages where it stands in that place (the "headline zone", see
+# `headline_zone`), under its own key (ZONE_KEY + the block). A block found
+# there on ZONE_MIN_PAGES or more pages is the site's — a category label
+# repeating a menu entry, a sponsor line, a standing banner — and is not spared.
+# Two copies of one article (a URL variant, a re-scrape) stay under the bar.
+ZONE_KEY = "\x1fabove-prose\x1f"
+ZONE_MIN_PAGES = 3
+# The zone: walking up from the page's first long prose block, at most
+# ZONE_MAX_BLOCKS blocks, holding at most HEADLINE_LOOKBACK headline-like ones.
+ZONE_MAX_BLOCKS = 8
+# A date line ("Published March 3, 2024"): a date and at most this many words.
+DATE_LINE_MAX_WORDS = 6
 
 # Bylines are attribution: an author's name recurs on every article they
 # write (a quarter of a small site's pages), yet it belongs to each article.
@@ -206,6 +221,11 @@ def label_of(norm: str) -> str | None:
     if len(_WORDS.findall(rest)) < LABEL_REST_MIN_WORDS:
         return None
     return label
+
+
+def zone_hash(norm: str) -> int:
+    """The key under which a block is counted when it stands in a page's headline zone."""
+    return block_hash(ZONE_KEY + norm)
 
 
 def label_hash(label: str) -> int:
@@ -400,9 +420,13 @@ class TemplateLearner:
 
     def add(self, text: str, url: str | None = None) -> str:
         """Learn from one page dump; return the name of the group it joined."""
-        return self.add_norms(page_norms(text), url)
+        texts = [line.strip() for line in text.splitlines() if line.strip()]
+        norms = [normalize(t) for t in texts]
+        zone = [norms[j] for j in headline_zone(texts) if norms[j]]
+        return self.add_norms([n for n in norms if n], url, zone)
 
-    def add_norms(self, norms: list[str], url: str | None = None) -> str:
+    def add_norms(self, norms: list[str], url: str | None = None, zone: Iterable[str] = ()) -> str:
+        """Learn from one page's normalised blocks; `zone`: those in its headline zone."""
         page_hashes = [block_hash(n) for n in norms]
         chrome = chrome_set(norms, page_hashes)
         site = site_of(url)
@@ -422,6 +446,8 @@ class TemplateLearner:
             label = label_of(n)
             if label is not None:
                 hashes.setdefault(label_hash(label), label + ": …")
+        for n in zone:
+            hashes.setdefault(zone_hash(n), "above the prose: " + n)
         counts.add(hashes)
         return group
 
@@ -571,10 +597,7 @@ class Templates:
         norms = [normalize(t) for t in texts]
         hashes = [block_hash(n) if n else 0 for n in norms]
         group = self._select(hashes, site_of(url))
-        exempt = _headline_positions(texts)
-        if group is not None:
-            exempt = frozenset(j for j in exempt if not _site_wide_echo(group, hashes, j))
-        return PageTemplates(group, exempt)
+        return PageTemplates(group, _spared(group, texts, norms, hashes) if group is not None else frozenset())
 
     def _select(self, hashes: list[int], site: str | None) -> SiteTemplate | None:
         if site is not None and site in self._by_name:
@@ -635,31 +658,50 @@ def _toml_str(s: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _site_wide_echo(group: SiteTemplate, hashes: list[int], j: int) -> bool:
-    """Block j is on nearly every page of the site and also elsewhere on this one.
+def _spared(group: SiteTemplate, texts: list[str], norms: list[str], hashes: list[int]) -> frozenset[int]:
+    """Positions in the page's headline zone that the template must not claim.
 
-    A menu entry repeated as the category label above the headline: the
-    label stands where a headline could, but no page's own headline is on
-    nearly every page of its site and in that page's menu as well.
+    Never a block the site shows above the prose of several pages (ZONE_*).
+    Of the others: the block nearest the prose (bylines and date lines
+    aside), which is where the headline stands, and its copies; farther up,
+    only blocks that are not on nearly every page of the site (a sponsor line
+    or a menu entry repeated as the category label is; an article's headline,
+    a teaser on some other pages, is not).
     """
-    h = hashes[j]
-    if group.blocks.get(h, 0) < LONG_MIN_SHARE * group.pages:
-        return False
-    return any(k != j and hashes[k] == h for k in range(len(hashes)))
+    zone = [j for j in headline_zone(texts) if group.blocks.get(zone_hash(norms[j]), 0) < ZONE_MIN_PAGES]
+    nearest = None
+    for j in reversed(zone):
+        s = text_stats(texts[j], frozenset())
+        if not (is_byline(norms[j], s) or (s.has_date and s.words <= DATE_LINE_MAX_WORDS)):
+            nearest = j
+            break
+    site_wide = LONG_MIN_SHARE * group.pages
+    return frozenset(
+        j for j in zone
+        if (nearest is not None and hashes[j] == hashes[nearest]) or group.blocks.get(hashes[j], 0) < site_wide
+    )
 
 
-def _headline_positions(texts: list[str]) -> frozenset[int]:
-    """Positions of the headline-like blocks just before the page's first long prose block."""
-    for i, t in enumerate(texts):
-        s = text_stats(t, frozenset())
-        if s.words >= FIRST_PROSE_MIN_WORDS and s.sentence_end:
-            exempt = set()
-            for j in range(max(0, i - HEADLINE_LOOKBACK), i):
-                sj = text_stats(texts[j], frozenset())
+def headline_zone(texts: list[str]) -> list[int]:
+    """Positions of the headline-like blocks right above the page's first long prose block.
+
+    Walking up from that block over at most ZONE_MAX_BLOCKS blocks, the last
+    HEADLINE_LOOKBACK blocks of HEADLINE_MIN..MAX words that do not end like a
+    sentence: the headline (once or repeated), and whatever else stands where
+    a headline could (a category label, a byline, a sponsor line).
+    """
+    stats = [text_stats(t, frozenset()) for t in texts]
+    for i, s in enumerate(stats):
+        if s.words >= FIRST_PROSE_MIN_WORDS and s.sentence_end and not s.teaser_end:
+            zone = []
+            for j in range(i - 1, max(-1, i - 1 - ZONE_MAX_BLOCKS), -1):
+                sj = stats[j]
                 if HEADLINE_MIN_WORDS <= sj.words <= HEADLINE_MAX_WORDS and not sj.sentence_end:
-                    exempt.add(j)
-            return frozenset(exempt)
-    return frozenset()
+                    zone.append(j)
+                    if len(zone) == HEADLINE_LOOKBACK:
+                        break
+            return sorted(zone)
+    return []
 
 
 # ---------------------------------------------------------------- loading
