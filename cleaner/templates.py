@@ -112,7 +112,10 @@ BYLINE_MAX_WORDS = 14
 # 1..LABEL_MAX_WORDS words and the rest LABEL_REST_MIN_WORDS..HEADLINE_MAX_WORDS
 # words, not ending like a sentence (a headline, not a quote or a caption
 # sentence). The label is counted as its own key (LABEL_KEY + the label) and
-# claims the block under the short tier.
+# claims the block under the short tier, when the rest is a headline the site
+# shows on its own (a template block, or a block above some page's prose): a
+# photo caption behind a recurring "Photo:" label describes this page's story
+# and stays.
 LABEL_MAX_WORDS = 5
 LABEL_REST_MIN_WORDS = 3
 LABEL_KEY = "\x1flabel\x1f"
@@ -353,7 +356,7 @@ class ChromeClusterer:
 class GroupCounts:
     """How many pages of one group hold each block hash (lossy counting)."""
 
-    __slots__ = ("name", "how", "pages", "counts", "deltas", "samples", "_first")
+    __slots__ = ("name", "how", "pages", "counts", "deltas", "samples", "zone_keys", "_first")
 
     def __init__(self, name: str, how: str) -> None:
         self.name = name
@@ -362,13 +365,21 @@ class GroupCounts:
         self.counts: dict[int, int] = {}
         self.deltas: dict[int, int] = {}  # lossy counting: possible undercount
         self.samples: dict[int, str] = {}  # short sample text of recurring blocks
+        # The keys counted for blocks in a headline zone (see zone_hash): kept
+        # in the template from one page on, since "this is the headline of a
+        # page of the site" is what tells a teaser from a caption.
+        self.zone_keys: set[int] = set()
         # A one-page group (most groups of a folder without URLs) holds its
         # page's hashes as a compact array until a second page arrives.
         self._first: array | None = None
 
-    def add(self, hashes: dict[int, str]) -> None:
-        """One page's distinct block hashes (hash -> normalised text, for samples)."""
+    def add(self, hashes: dict[int, str], zone: Iterable[int] = ()) -> None:
+        """One page's distinct block hashes (hash -> normalised text, for samples).
+
+        `zone`: those of its hashes that are headline-zone keys.
+        """
         self.pages += 1
+        self.zone_keys.update(zone)
         if self.pages == 1:
             self._first = array("Q", hashes)
             return
@@ -397,13 +408,15 @@ class GroupCounts:
             del self.counts[h]
             deltas.pop(h, None)
             self.samples.pop(h, None)
+            self.zone_keys.discard(h)
 
     def template_blocks(self) -> dict[int, int]:
         """Hashes that may be template under the loosest tier, with page counts."""
         if self.pages < MIN_PAGES:
             return {}
         need = max(MIN_PAGES, math.ceil(SHORT_MIN_SHARE * self.pages))
-        return {h: c for h, c in self.counts.items() if c >= need}
+        zone = self.zone_keys
+        return {h: c for h, c in self.counts.items() if c >= need or h in zone}
 
 
 class TemplateLearner:
@@ -446,9 +459,11 @@ class TemplateLearner:
             label = label_of(n)
             if label is not None:
                 hashes.setdefault(label_hash(label), label + ": …")
+        zone_keys = []
         for n in zone:
-            hashes.setdefault(zone_hash(n), "above the prose: " + n)
-        counts.add(hashes)
+            zone_keys.append(zone_hash(n))
+            hashes.setdefault(zone_keys[-1], "above the prose: " + n)
+        counts.add(hashes, zone_keys)
         return group
 
     def templates(self) -> "Templates":
@@ -525,6 +540,11 @@ def _claim_label(group: SiteTemplate, norm: str, stats):
         return None
     count = group.blocks.get(label_hash(label))
     if count is None or count < MIN_PAGES or count < SHORT_MIN_SHARE * group.pages:
+        return None
+    # what follows the label must be a headline the site shows on its own
+    # (above a page's prose, or in its lists): a teaser, not a photo caption
+    rest = normalize(norm[norm.find(":") + 1 :])
+    if block_hash(rest) not in group.blocks and zone_hash(rest) not in group.blocks:
         return None
     from .pipeline import Verdict
 

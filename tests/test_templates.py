@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from cleaner import clean_document
+from cleaner.document import split_blocks
+from cleaner.pipeline import default_rulesets
 from cleaner.features import text_stats
 from cleaner.learn_cli import iter_pages, learn_folder, read_manifest
 from cleaner.normalize import normalize
@@ -26,7 +28,9 @@ from cleaner.templates import (
     block_hash,
     fold,
     load_templates,
+    prefilter,
     resolve_templates,
+    site_of,
 )
 
 SITES = Path(__file__).resolve().parent.parent / "fixtures" / "sites"
@@ -157,6 +161,92 @@ def test_lossy_counting_keeps_recurring_blocks_exact_enough():
     assert g.counts[1] == 1000
     assert len(g.counts) < 200  # one-off blocks are pruned
     assert all(g.counts[5_000_000 + k] >= 333 - 1000 // 50 for k in range(3))
+
+
+def test_site_of_archived_and_non_urls():
+    assert site_of("https://web.archive.org/web/20110106023242/http://www.dzs-clan.de/index.php?x=1") == "dzs-clan.de"
+    assert site_of("https://web.archive.org/web/2013/the-pain.net/2008/05/x.html") == "the-pain.net"
+    assert site_of("www.example.co.uk/a") == "example.co.uk"
+    # names that are not web addresses group nothing (the chrome decides)
+    assert site_of("hard::example.de.page.html") is None
+    assert site_of("localhost") is None
+
+
+# ---------------------------------------------------------------- one page of a site
+
+
+def _site(pages: int = 10, teaser_label: str = "Over at the docks", caption_label: str = "Picture"):
+    """An invented site: menu, a category label echoing a menu entry above the
+    headline, a sponsor line above that on some pages, a labelled in-body teaser
+    of another page's headline, a labelled caption, a "most read" list."""
+    rng = random.Random(7)
+    titles = [f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} {rng.choice(WORDS)} wins vote {k}" for k in range(pages)]
+    menu = ["Quayside", "Moorings", "Fore Street Diary", "Tideline"]
+    out = []
+    for k, title in enumerate(titles):
+        others = [t for t in titles if t != title]
+        body = article(rng, 3)
+        lines = ["Zorblax Gazette", *menu]
+        if k % 3 == 0:
+            lines += ["Brought to you by Quibble Ropes and Paint"]
+        lines += ["Fore Street Diary", title, title, body[0]]
+        lines += [f"{caption_label}: the {rng.choice(WORDS)} and the {rng.choice(WORDS)} at dawn"]
+        lines += [f"{teaser_label}: {others[k % len(others)]}", *body[1:]]
+        lines += ["Most read", *others[k % 3: k % 3 + 4], "© Zorblax Trust"]
+        out.append((title, "\n\n".join(lines)))
+    learner = TemplateLearner()
+    for _, text in out:
+        learner.add(text, url="https://zorblax.example/x")
+    return learner.templates(), out
+
+
+def test_labelled_teaser_goes_labelled_caption_stays():
+    templates, pages = _site()
+    title, text = pages[4]
+    doc = clean_document(text, templates=templates)
+    removed = {r.text: r for r in doc.removed}
+    teaser = next(line for line in text.split("\n\n") if line.startswith("Over at the docks:"))
+    caption = next(line for line in text.split("\n\n") if line.startswith("Picture:"))
+    assert removed[teaser].rule == "template:zorblax.example"
+    assert "label 'over at the docks'" in removed[teaser].reason
+    # the caption's label recurs just as much, but what follows it is no headline of the site
+    assert templates.for_page(text.split("\n\n")).verdict(normalize(caption), stats_of(caption)) is None
+
+
+def test_headline_spared_where_it_stands_category_echo_and_sponsor_line_go():
+    templates, pages = _site()
+    title, text = pages[3]  # a page with the sponsor line above the category label
+    blocks = text.split("\n\n")
+    view = templates.for_page(blocks)
+    at = {i: view.verdict(normalize(b), stats_of(b), i) for i, b in enumerate(blocks)}
+    first_title = blocks.index(title)
+    # both copies of the headline right above the prose are spared ...
+    assert at[first_title] is None and at[first_title + 1] is None
+    # ... the same headline is a template teaser in other pages' "most read" lists
+    assert view.verdict(normalize(title), stats_of(title)) is not None
+    # the category label above it repeats a menu entry and stands there on every page
+    assert at[first_title - 1] is not None
+    # the sponsor line stands above the prose on a third of the pages: the site's
+    sponsor = blocks.index("Brought to you by Quibble Ropes and Paint")
+    assert at[sponsor] is not None
+
+
+def test_drop_rule_hit_the_site_repeats_leaves_with_the_rules_reason():
+    rng = random.Random(11)
+    pages = [site_page(rng, "Zorblax Daily", ["Blorp", "Advertisement"], ["Print this page"], i + 1) for i in range(6)]
+    templates = TemplateLearner()
+    for text in pages:
+        templates.add(text, url="https://z.example/")
+    templates = templates.templates()
+    blocks = split_blocks(pages[2])
+    rest, claimed = prefilter(blocks, templates, default_rulesets())
+    by_text = {b.text: claimed.get(b.index) for b in blocks}
+    assert by_text["Blorp"].rule == "template:z.example"
+    # out of the page before it is judged, like the rest of the chrome, under the rule's id
+    assert by_text["Advertisement"].rule.startswith("phrases-en."), by_text["Advertisement"]
+    assert "Advertisement" not in {b.text for b in rest}
+    doc = clean_document(pages[2], templates=templates)
+    assert {r.text: r.rule for r in doc.removed}["Advertisement"] == by_text["Advertisement"].rule
 
 
 # ---------------------------------------------------------------- saved file
@@ -312,7 +402,10 @@ def test_cli_learn_then_batch_with_and_without_learning(tmp_path, capsys):
     assert main(["batch", str(site), str(tmp_path / "plain"), "-j", "1", "-q", "--no-learn"]) == 0
     learned = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "learned").glob("*.txt")))
     plain = "".join(p.read_text(encoding="utf-8") for p in sorted((tmp_path / "plain").glob("*.txt")))
-    chrome = ("Lighthouse Notes", "Fore Street Diary", "Get the Morning Tide newsletter")
+    chrome = (
+        "Lighthouse Notes", "Fore Street Diary", "Get the Morning Tide newsletter",
+        "Polglase Chandlery", "is an independent, reader-funded newsroom",
+    )
     assert not any(c in learned for c in chrome)
     assert any(c in plain for c in chrome)  # what learning removes, the rules alone keep
     bad = tmp_path / "bad.toml"
