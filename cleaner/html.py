@@ -8,7 +8,9 @@ The markup-aware first pass for HTML input:
    theme's share bar, WordPress's comment form...), see selectors.py;
 3. extract the main content with trafilatura (comments left out) and keep its
    block structure: one block per heading, paragraph, list item, quote, table
-   cell, line of code;
+   cell, line of code. Its main extractor runs alone first; its full cascade
+   (readability and jusText as second opinions) only when that found little
+   of the page;
 4. when that yields little or nothing, fall back: render the page the way a
    scraper's dump looks (scripts and styles dropped, one line per block
    element) and let the text pipeline find the article in it, as for a dump.
@@ -34,6 +36,14 @@ from .model import Block
 # holds this many times more prose, is taken as a miss: the fallback runs.
 MIN_EXTRACTED_CHARS = 250
 FALLBACK_RATIO = 4
+
+# trafilatura runs in two steps. Its main extractor alone ("fast") first; its
+# full cascade (readability and jusText compared with the main extractor) costs
+# about a third more time and changes the result almost only where the main
+# extractor found little of the page, or handed back the whole page as one
+# block (its baseline dump). Only then is the full cascade run.
+FULL_CASCADE_SHARE = 0.15
+DUMP_LINE_SHARE = 0.8
 
 # trafilatura's output elements that make one block each (its XML vocabulary)
 _EXTRACT_BLOCKS = frozenset({"head", "p", "item", "quote", "cell", "code", "list", "table", "row", "div", "body", "lb"})
@@ -82,8 +92,11 @@ def extract(text: str, url: str | None = None, selector_sets=None) -> Extraction
     title = markup_title(root)
     sets = selectors.load_builtin() if selector_sets is None else selector_sets
     cuts = tuple(selectors.apply(sets, root))
-    lines = _trafilatura_lines(root, url)
-    if lines is not None and _enough(lines, root):
+    page_chars = selectors.page_chars(root)
+    lines = _trafilatura_lines(root, url, fast=True)
+    if lines is None or _needs_full_cascade(lines, page_chars):
+        lines = _trafilatura_lines(root, url, fast=False)
+    if lines is not None and _enough(lines, page_chars):
         return Extraction(_to_blocks(lines), title, "trafilatura", cuts)
     return Extraction(_to_blocks(render_lines(root)), title, "render", cuts)
 
@@ -133,7 +146,7 @@ def _element_text(el) -> str:
         return ""
 
 
-def _trafilatura_lines(root, url) -> list[str] | None:
+def _trafilatura_lines(root, url, fast: bool = False) -> list[str] | None:
     try:
         import trafilatura
     except ImportError:  # pragma: no cover - a declared dependency
@@ -145,6 +158,7 @@ def _trafilatura_lines(root, url) -> list[str] | None:
             include_comments=False,
             include_tables=True,
             with_metadata=False,
+            fast=fast,
         )
     except (RecursionError, ValueError, TypeError, etree.LxmlError) as exc:
         _LOG.debug("trafilatura failed: %s", exc)
@@ -155,11 +169,18 @@ def _trafilatura_lines(root, url) -> list[str] | None:
     return walk_lines(body, _EXTRACT_BLOCKS, frozenset(), breaks=_EXTRACT_BREAKS)
 
 
-def _enough(lines: list[str], root) -> bool:
+def _needs_full_cascade(lines: list[str], page_chars: int) -> bool:
+    """Whether the main extractor's result is doubtful enough for the full cascade."""
+    chars = sum(len(l) for l in lines)
+    if chars < FULL_CASCADE_SHARE * page_chars:
+        return True
+    return any(len(l) >= DUMP_LINE_SHARE * page_chars for l in lines) and page_chars >= MIN_EXTRACTED_CHARS
+
+
+def _enough(lines: list[str], page_chars: int) -> bool:
     chars = sum(len(l) for l in lines)
     if chars >= MIN_EXTRACTED_CHARS:
         return True
-    page_chars = len(selectors._page_text(root))
     return page_chars < FALLBACK_RATIO * max(chars, 1)
 
 

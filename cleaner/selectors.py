@@ -396,17 +396,16 @@ MIN_GUARDED_CHARS = 200
 def apply(sets, root) -> list[Cut]:
     """Cut the elements the applicable sets name from `root` (in place); return what went."""
     found: dict = {}  # element -> the first rule (in file order) that names it
-    attributed = _ATTRIBUTED(root)
-    page_keys = set()
-    for el in attributed:
-        page_keys.update(("class", token) for token in (el.get("class") or "").split())
-        if el.get("id"):
-            page_keys.add(("id", el.get("id")))
+    # the page's class tokens and ids as plain strings, read in one XPath pass:
+    # walking every element from Python costs several times more
+    page_keys = {("class", token) for value in _CLASS_VALUES(root) for token in value.split()}
+    page_keys.update(("id", value) for value in _ID_VALUES(root) if value)
     active = [s for s in sets if s.applies_to(root, page_keys)]
     keyed = [r for s in active for r in s.rules if r.keys is not None]
     if keyed:
         index = _KeyIndex(keyed)
-        for el in attributed:
+        candidates = index.candidates(root, page_keys)
+        for el in candidates:
             rule = index.rule_for(el)
             if rule is not None:
                 found[el] = rule
@@ -421,7 +420,7 @@ def apply(sets, root) -> list[Cut]:
                 continue
     if not found:
         return []
-    page_chars = len(_page_text(root)) or 1
+    total = page_chars(root) or 1
     cuts: list[Cut] = []
     doomed = []
     for el, rule in found.items():
@@ -430,7 +429,7 @@ def apply(sets, root) -> list[Cut]:
         if any(a in found for a in el.iterancestors()):
             continue  # goes with its matched ancestor
         text = _text(el)
-        if len(text) > MIN_GUARDED_CHARS and len(text) >= MAX_CUT_SHARE * page_chars:
+        if len(text) > MIN_GUARDED_CHARS and len(text) >= MAX_CUT_SHARE * total:
             continue
         cuts.append(Cut(rule.id, rule.reason, text))
         doomed.append(el)
@@ -440,6 +439,8 @@ def apply(sets, root) -> list[Cut]:
 
 
 _ATTRIBUTED = etree.XPath("//*[@class or @id]")
+_CLASS_VALUES = etree.XPath("//@class", smart_strings=False)
+_ID_VALUES = etree.XPath("//@id", smart_strings=False)
 
 
 class _KeyIndex:
@@ -452,6 +453,19 @@ class _KeyIndex:
         for r in rules:
             for kind, value, tag in r.keys:
                 (self.by_class if kind == "class" else self.by_id).setdefault(value, []).append((tag, r))
+
+    def candidates(self, root, page_keys) -> list:
+        """The elements that carry a key of this index, in document order.
+
+        Only keys present on the page are looked for, so a page that uses
+        none of them costs no element walk at all.
+        """
+        classes = sorted(v for k, v in page_keys if k == "class" and v in self.by_class)
+        ids = sorted(v for k, v in page_keys if k == "id" and v in self.by_id)
+        if not classes and not ids:
+            return []
+        tests = [_attr_test("class", "~=", c) for c in classes] + [_attr_test("id", "=", i) for i in ids]
+        return etree.XPath("//*[" + " or ".join(tests) + "]")(root)
 
     def rule_for(self, el):
         best = None
@@ -471,11 +485,27 @@ class _KeyIndex:
         return best
 
 
-_PAGE_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style)]")
+_PAGE_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style)]", smart_strings=False)
+_BODY_CHARS = etree.XPath("string-length(normalize-space(//body))")
+_BODY_CODE = etree.XPath("//body//script | //body//style")
+_OWN_CHARS = etree.XPath("string-length(normalize-space(.))")
 
 
 def _page_text(root) -> str:
     return " ".join("".join(_PAGE_TEXT(root)).split())
+
+
+def page_chars(root) -> int:
+    """About len(_page_text(root)): the body's text, whitespace collapsed, less scripts and styles.
+
+    Counted inside libxml2 (no text copied into Python), so it is cheap
+    enough to ask on every page; off by a space or so per script.
+    """
+    try:
+        chars = int(_BODY_CHARS(root)) - sum(int(_OWN_CHARS(el)) for el in _BODY_CODE(root))
+    except (etree.XPathEvalError, ValueError):
+        return len(_page_text(root))
+    return max(chars, 0)
 
 
 def _text(el) -> str:

@@ -126,13 +126,68 @@ def test_selector_keeps_an_element_that_holds_the_article():
 
 
 def test_fallback_renders_the_page_when_extraction_misses(monkeypatch):
-    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url: None)
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: None)
     ex = H.extract(article_page())
     assert ex.method == "render"
     assert "Home" in ex.blocks[0].text  # the whole page, as a dump shows it
     text = clean(article_page())
     assert_article(text)
     assert "All rights reserved" not in text
+
+
+def _record_trafilatura_calls(monkeypatch) -> list[bool]:
+    calls: list[bool] = []
+    real = H._trafilatura_lines
+
+    def recording(root, url, fast=False):
+        calls.append(fast)
+        return real(root, url, fast=fast)
+
+    monkeypatch.setattr(H, "_trafilatura_lines", recording)
+    return calls
+
+
+def test_full_cascade_only_when_the_main_extractor_finds_little(monkeypatch):
+    calls = _record_trafilatura_calls(monkeypatch)
+    ex = H.extract(article_page())
+    assert ex.method == "trafilatura"
+    assert calls == [True]  # the article is most of the page: the main extractor's answer stands
+    assert_article("\n".join(b.text for b in ex.blocks))
+    calls.clear()
+    # the same article drowned in a long link list: its share of the page is small
+    menu = "".join(f'<li><a href="/s{i}">Section number {i} of the site with its own long label</a></li>' for i in range(200))
+    H.extract(article_page().replace("<main>", f"<aside><ul>{menu}</ul></aside><main>"))
+    assert calls == [True, False]
+
+
+def test_needs_full_cascade_on_little_or_a_whole_page_block():
+    assert H._needs_full_cascade(["x" * 100], page_chars=5000)
+    assert not H._needs_full_cascade(["x" * 2000, "y" * 1000], page_chars=5000)
+    # one block holding the whole page is a dump of it, not an extraction
+    assert H._needs_full_cascade(["x" * 4900], page_chars=5000)
+
+
+def test_page_chars_counts_body_text_without_scripts():
+    page = article_page(extra_body="<script>var tracking = 'a long script body that is not text';</script><style>p{color:red}</style>")
+    root = H.parse(page)
+    expected = len(S._page_text(root))
+    assert "tracking" not in S._page_text(root)
+    assert abs(S.page_chars(root) - expected) <= 3
+
+
+def test_keyed_rules_match_like_their_xpath():
+    # the class/id index finds the same elements as the rules' XPath translation
+    page = article_page(extra_body=TAGDIV_FURNITURE, body_class="td-container")
+    sets = S.load_builtin()
+    by_index = {c.rule: c.text for c in S.apply(sets, H.parse(page))}
+    root = H.parse(page)
+    by_xpath = {}
+    for s in sets:
+        for rule in s.rules:
+            for el in rule.xpath(root):
+                by_xpath.setdefault(el, rule.id)
+    tops = {el: rid for el, rid in by_xpath.items() if not any(a in by_xpath for a in el.iterancestors())}
+    assert set(by_index) == set(tops.values())
 
 
 def test_title_from_og_title():
