@@ -10,7 +10,7 @@ The markup-aware first pass for HTML input:
    block structure: one block per heading, paragraph, list item, quote, table
    cell, line of code. Its main extractor runs alone first; its full cascade
    (readability and jusText as second opinions) only when that found little
-   of the page;
+   of the page. A standfirst left in the article's header is put back;
 4. when that yields little or nothing, fall back: render the page the way a
    scraper's dump looks (scripts and styles dropped, one line per block
    element) and let the text pipeline find the article in it, as for a dump.
@@ -97,7 +97,7 @@ def extract(text: str, url: str | None = None, selector_sets=None) -> Extraction
     if lines is None or _needs_full_cascade(lines, page_chars):
         lines = _trafilatura_lines(root, url, fast=False)
     if lines is not None and _enough(lines, page_chars):
-        return Extraction(_to_blocks(lines), title, "trafilatura", cuts)
+        return Extraction(_to_blocks(recover_header(root, lines)), title, "trafilatura", cuts)
     return Extraction(_to_blocks(render_lines(root)), title, "render", cuts)
 
 
@@ -184,6 +184,101 @@ def _enough(lines: list[str], page_chars: int) -> bool:
     return page_chars < FALLBACK_RATIO * max(chars, 1)
 
 
+# The standfirst under the headline (teaser, intro, excerpt, subheadline) often
+# sits in the article's <header>, outside the container trafilatura settles
+# on, and goes missing with it. When the extraction lacks the page's headline,
+# the lines between the headline and the extracted text that come from an
+# element named like a standfirst are put back in front; the pipeline judges
+# them like any other block. The headline itself is not added (it is the
+# title, reported apart), nor bylines, dates and captions of the same header.
+# A gap longer than this is not a header (a gallery, a whole menu).
+MAX_HEADER_LINES = 8
+MAX_HEADER_CHARS = 1200
+MIN_STANDFIRST_WORDS = 5  # shorter lines in a header are bylines, dates, labels
+_KEY_CHARS = 50
+_TITLE_EXPRS = tuple(
+    etree.XPath(e, smart_strings=False)
+    for e in ("//meta[@property='og:title']/@content", "//meta[@name='twitter:title']/@content", "//title//text()")
+)
+_H1 = etree.XPath("(//h1)[position() <= 3]")
+# class or id words that name a standfirst across CMSs and themes
+STANDFIRST_WORDS = ("teaser", "lead", "intro", "excerpt", "standfirst", "summary", "abstract", "subtitle", "subhead")
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_STANDFIRSTS = etree.XPath(
+    "following::*[self::hgroup/* or "
+    + " or ".join(
+        f"contains(translate(@class, '{_UPPER}', '{_UPPER.lower()}'), '{w}') or contains(translate(@id, '{_UPPER}', '{_UPPER.lower()}'), '{w}')"
+        for w in STANDFIRST_WORDS
+    )
+    + "]"
+)
+
+
+def recover_header(root, lines: list[str]) -> list[str]:
+    """The extracted lines, with the standfirst in front when the extraction missed the header."""
+    found = headline_element(root)
+    if found is None:
+        return lines
+    h1, headline = found
+    keys = {_key(l) for l in lines}
+    if _key(headline) in keys:
+        return lines  # trafilatura kept the headline, and with it the header
+    standfirst_keys = set()
+    for el in _STANDFIRSTS(h1)[:MAX_HEADER_LINES]:
+        standfirst_keys.update(_key(l) for l in iter_lines(el, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"})))
+    if not standfirst_keys:
+        return lines
+    first = lines[0] if lines else ""
+    gap: list[str] = []
+    chars = 0
+    for line in iter_following_lines(h1):
+        if _key(line) in keys or (len(line) >= 20 and first.startswith(line)):
+            return [l for l in gap if _key(l) in standfirst_keys and len(l.split()) >= MIN_STANDFIRST_WORDS] + lines
+        gap.append(line)
+        chars += len(line)
+        if len(gap) > MAX_HEADER_LINES or chars > MAX_HEADER_CHARS:
+            break
+    return lines
+
+
+def headline_element(root):
+    """(the <h1> that carries the page's title, its text), or None.
+
+    An <h1> counts when its text and og:title / twitter:title / <title> hold
+    one another: a logo or a section name in an <h1> does not.
+    """
+    titles = []
+    for expr in _TITLE_EXPRS:
+        try:
+            found = expr(root)
+        except (etree.XPathError, ValueError):
+            continue
+        value = _WS.sub(" ", "".join(found[:1]) if expr is not _TITLE_EXPRS[2] else "".join(found)).strip().casefold()
+        if value:
+            titles.append(value)
+    if not titles:
+        return None
+    for h1 in _H1(root):
+        text = _WS.sub(" ", _element_text(h1)).strip()
+        folded = text.casefold()
+        if len(text) >= 10 and any(folded in t or t in folded for t in titles):
+            return h1, text
+    return None
+
+
+def iter_following_lines(el):
+    """The page's lines after `el` (not inside it), in document order, as a dump shows them."""
+    node = el
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield from iter_lines(sibling, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"}))
+        node = node.getparent()
+
+
+def _key(line: str) -> str:
+    return line[:_KEY_CHARS].casefold()
+
+
 def render_lines(root) -> list[str]:
     """The page as a scraper's dump would show it: one line per block element."""
     return walk_lines(root, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"}), alt=True)
@@ -194,6 +289,11 @@ def walk_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False) -> li
 
     Iterative (an explicit stack), so any nesting depth is fine.
     """
+    return list(iter_lines(root, block_tags, drop_tags, breaks, alt))
+
+
+def iter_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False):
+    """walk_lines() one line at a time, so a caller can stop early."""
     lines: list[str] = []
     buf: list[str] = []
 
@@ -207,6 +307,9 @@ def walk_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False) -> li
     pre = 0
     stack = [(root, False)]
     while stack:
+        if lines:
+            yield from lines
+            lines.clear()
         el, closing = stack.pop()
         tag = el.tag if isinstance(el.tag, str) else None
         if closing:
@@ -239,7 +342,7 @@ def walk_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False) -> li
         stack.append((el, True))
         stack.extend((child, False) for child in reversed(el))
     flush()
-    return lines
+    yield from lines
 
 
 def _add(buf, text, pre, flush):

@@ -192,6 +192,37 @@ def test_keyed_rules_match_like_their_xpath():
     assert set(by_index) == set(tops.values())
 
 
+STANDFIRST = "The line will serve forty thousand people a day, and the first trams should run before the end of the decade."
+
+
+def header_page(intro_class: str = "article-teaser") -> str:
+    return article_page().replace(
+        f"<article><h1>{HEADLINE}</h1>",
+        f'<article><header><h1>{HEADLINE}</h1><p class="{intro_class}">{STANDFIRST}</p>'
+        '<p class="article-intro">By Jane Doe</p><p class="byline">March 3, 2024 at 10:15</p></header>',
+    ).replace("<title>Tram news | Example Daily</title>", f"<title>{HEADLINE} | Example Daily</title>")
+
+
+def test_standfirst_missed_by_the_extraction_is_put_back(monkeypatch):
+    # the extractor took the body and left the header (headline, standfirst, byline) out
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: list(PARAS))
+    blocks = [b.text for b in H.extract(header_page()).blocks]
+    assert blocks == [STANDFIRST] + PARAS  # not the headline, byline or date
+    # an element not named like a standfirst stays out
+    assert [b.text for b in H.extract(header_page(intro_class="note")).blocks] == PARAS
+
+
+def test_standfirst_not_added_when_the_extraction_has_the_headline(monkeypatch):
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: [HEADLINE] + PARAS)
+    assert [b.text for b in H.extract(header_page()).blocks] == [HEADLINE] + PARAS
+
+
+def test_headline_element_must_match_the_title():
+    assert H.headline_element(H.parse(header_page()))[1] == HEADLINE
+    logo = "<html><head><title>Tram news today</title></head><body><h1>Example Daily Network</h1><p>x</p></body></html>"
+    assert H.headline_element(H.parse(logo)) is None
+
+
 def test_title_from_og_title():
     page = article_page(head='<meta property="og:title" content="Tram extension approved">')
     assert clean_document(page).title == "Tram extension approved"
@@ -207,6 +238,7 @@ def test_title_from_og_title():
         article_page(extra_body=TAGDIV_FURNITURE, body_class="td-container"),
         article_page(extra_body="<ul><li>First point of the list</li><li>Second point</li></ul><blockquote>A quote, said the mayor.</blockquote>"),
         "<html><body><p>Short page.</p></body></html>",
+        header_page(),
     ],
 )
 def test_idempotent(page):
