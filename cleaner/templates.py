@@ -82,7 +82,7 @@ LONG_MIN_PAGES = 5
 HEADLINE_LOOKBACK = 3
 HEADLINE_MIN_WORDS = 3
 HEADLINE_MAX_WORDS = 30
-FIRST_PROSE_MIN_WORDS = 20
+ZONE_ANCHOR_MIN_WORDS = 10
 
 # A page's own headline stands above the prose on that page only; on other
 # pages it is a teaser in a list. So the learner also counts, per block, the
@@ -156,6 +156,10 @@ SAMPLE_CHARS = 80
 MAX_SAMPLES_PER_GROUP = 500
 
 CALENDAR_MAX_CHARS = 100
+# Month names that are also common words (and so not in the calendar list):
+# folded only right beside a number, "May 10" or "10 May", never in "you may".
+AMBIGUOUS_MONTHS = ("may",)
+_AMBIGUOUS_MONTH = re.compile(r"\b(?:%s)(?= 0\b)|(?<=\b0 )(?:%s)\b" % ("|".join(AMBIGUOUS_MONTHS), "|".join(AMBIGUOUS_MONTHS)))
 CALENDAR_WORDS_FILE = Path(__file__).parent / "data" / "calendar_words.txt"
 _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"\w+")
@@ -187,13 +191,14 @@ def _calendar_pattern() -> re.Pattern:
 def fold(norm: str) -> str:
     """A normalised block with digit runs as 0 and month/weekday names as `@`.
 
-    `mardi 12 mars 2024` and `jeudi 4 avril 2025` both become `@ 0 @ 0`.
+    `mardi 12 mars 2024` and `jeudi 4 avril 2025` both become `@ 0 @ 0`;
+    `may 10, 2024` becomes `@ 0, 0` (see AMBIGUOUS_MONTHS).
     Names are folded only in blocks of up to CALENDAR_MAX_CHARS: date lines
     are short, and scanning long prose for them costs most of the learning time.
     """
     norm = _DIGITS.sub("0", norm)
     if len(norm) <= CALENDAR_MAX_CHARS:
-        norm = _calendar_pattern().sub("@", norm)
+        norm = _AMBIGUOUS_MONTH.sub("@", _calendar_pattern().sub("@", norm))
     return norm
 
 
@@ -435,7 +440,7 @@ class TemplateLearner:
         """Learn from one page dump; return the name of the group it joined."""
         texts = [line.strip() for line in text.splitlines() if line.strip()]
         norms = [normalize(t) for t in texts]
-        zone = [norms[j] for j in headline_zone(texts) if norms[j]]
+        zone = [norms[j] for j in headline_zone(texts, norms=norms) if norms[j]]
         return self.add_norms([n for n in norms if n], url, zone)
 
     def add_norms(self, norms: list[str], url: str | None = None, zone: Iterable[str] = ()) -> str:
@@ -682,19 +687,22 @@ def _spared(group: SiteTemplate, texts: list[str], norms: list[str], hashes: lis
     """Positions in the page's headline zone that the template must not claim.
 
     Never a block the site shows above the prose of several pages (ZONE_*).
-    Of the others: the block nearest the prose (bylines and date lines
-    aside), which is where the headline stands, and its copies; farther up,
-    only blocks that are not on nearly every page of the site (a sponsor line
-    or a menu entry repeated as the category label is; an article's headline,
-    a teaser on some other pages, is not).
+    Of the others: the block nearest the prose (bylines, date lines and the
+    site's labelled teasers aside), which is where the headline stands, and
+    its copies; farther up, only blocks that are not on nearly every page of
+    the site (a sponsor line or a menu entry repeated as the category label
+    is; an article's headline, a teaser on some other pages, is not).
     """
-    zone = [j for j in headline_zone(texts) if group.blocks.get(zone_hash(norms[j]), 0) < ZONE_MIN_PAGES]
-    nearest = None
-    for j in reversed(zone):
-        s = text_stats(texts[j], frozenset())
-        if not (is_byline(norms[j], s) or (s.has_date and s.words <= DATE_LINE_MAX_WORDS)):
-            nearest = j
-            break
+    stats = [text_stats(t, frozenset()) for t in texts]
+
+    def site_teaser(j: int) -> bool:
+        # "label: another page's headline" (a headline with a colon is not one)
+        return _claim_label(group, norms[j], stats[j]) is not None
+
+    # the zone is anchored on prose that is the page's own, not the site's
+    zone = headline_zone(texts, stats, norms, anchor_ok=lambda i: hashes[i] not in group.blocks)
+    zone = [j for j in zone if group.blocks.get(zone_hash(norms[j]), 0) < ZONE_MIN_PAGES and not site_teaser(j)]
+    nearest = next((j for j in reversed(zone) if not _attribution_like(norms[j], stats[j])), None)
     site_wide = LONG_MIN_SHARE * group.pages
     return frozenset(
         j for j in zone
@@ -702,25 +710,43 @@ def _spared(group: SiteTemplate, texts: list[str], norms: list[str], hashes: lis
     )
 
 
-def headline_zone(texts: list[str]) -> list[int]:
-    """Positions of the headline-like blocks right above the page's first long prose block.
+def _attribution_like(norm: str, stats) -> bool:
+    """A byline or a date line: stands by the headline, is not one."""
+    return is_byline(norm, stats) or (stats.has_date and stats.words <= DATE_LINE_MAX_WORDS)
 
-    Walking up from that block over at most ZONE_MAX_BLOCKS blocks, the last
-    HEADLINE_LOOKBACK blocks of HEADLINE_MIN..MAX words that do not end like a
-    sentence: the headline (once or repeated), and whatever else stands where
-    a headline could (a category label, a byline, a sponsor line).
+
+def headline_zone(texts: list[str], stats=None, norms=None, anchor_ok=None) -> list[int]:
+    """Positions of the headline-like blocks right above the page's first prose block.
+
+    The anchor is the first block of ZONE_ANCHOR_MIN_WORDS+ words ending like
+    a sentence (for which `anchor_ok(i)`, if given, holds). Walking up from
+    it over at most ZONE_MAX_BLOCKS blocks, the blocks of
+    HEADLINE_MIN..MAX words that do not end like a sentence, until
+    HEADLINE_LOOKBACK of them are neither a byline, a date line nor a
+    "label: text" block: the headline (once or repeated), and whatever else
+    stands where a headline could (a category label, a sponsor line, a kicker).
     """
-    stats = [text_stats(t, frozenset()) for t in texts]
+    if stats is None:
+        stats = [text_stats(t, frozenset()) for t in texts]
+    if norms is None:
+        norms = [normalize(t) for t in texts]
     for i, s in enumerate(stats):
-        if s.words >= FIRST_PROSE_MIN_WORDS and s.sentence_end and not s.teaser_end:
-            zone = []
-            for j in range(i - 1, max(-1, i - 1 - ZONE_MAX_BLOCKS), -1):
-                sj = stats[j]
-                if HEADLINE_MIN_WORDS <= sj.words <= HEADLINE_MAX_WORDS and not sj.sentence_end:
-                    zone.append(j)
-                    if len(zone) == HEADLINE_LOOKBACK:
-                        break
-            return sorted(zone)
+        if s.words < ZONE_ANCHOR_MIN_WORDS or not s.sentence_end or s.teaser_end:
+            continue
+        if anchor_ok is not None and not anchor_ok(i):
+            continue
+        zone, counted = [], 0
+        for j in range(i - 1, max(-1, i - 1 - ZONE_MAX_BLOCKS), -1):
+            sj = stats[j]
+            if not (HEADLINE_MIN_WORDS <= sj.words <= HEADLINE_MAX_WORDS and not sj.sentence_end):
+                continue
+            zone.append(j)
+            if _attribution_like(norms[j], sj) or label_of(norms[j]) is not None:
+                continue
+            counted += 1
+            if counted == HEADLINE_LOOKBACK:
+                break
+        return sorted(zone)
     return []
 
 
