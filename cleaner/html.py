@@ -192,7 +192,6 @@ def _enough(lines: list[str], page_chars: int) -> bool:
 # them like any other block. The headline itself is not added (it is the
 # title, reported apart), nor bylines, dates and captions of the same header.
 # A gap longer than this is not a header (a gallery, a whole menu).
-MAX_HEADER_LINES = 8
 MAX_HEADER_CHARS = 1200
 MIN_STANDFIRST_WORDS = 5  # shorter lines in a header are bylines, dates, labels
 _KEY_CHARS = 50
@@ -203,15 +202,6 @@ _TITLE_EXPRS = tuple(
 _H1 = etree.XPath("(//h1)[position() <= 3]")
 # class or id words that name a standfirst across CMSs and themes
 STANDFIRST_WORDS = ("teaser", "lead", "intro", "excerpt", "standfirst", "summary", "abstract", "subtitle", "subhead")
-_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_STANDFIRSTS = etree.XPath(
-    "following::*[self::hgroup/* or "
-    + " or ".join(
-        f"contains(translate(@class, '{_UPPER}', '{_UPPER.lower()}'), '{w}') or contains(translate(@id, '{_UPPER}', '{_UPPER.lower()}'), '{w}')"
-        for w in STANDFIRST_WORDS
-    )
-    + "]"
-)
 
 
 def recover_header(root, lines: list[str]) -> list[str]:
@@ -223,22 +213,27 @@ def recover_header(root, lines: list[str]) -> list[str]:
     keys = {_key(l) for l in lines}
     if _key(headline) in keys:
         return lines  # trafilatura kept the headline, and with it the header
-    standfirst_keys = set()
-    for el in _STANDFIRSTS(h1)[:MAX_HEADER_LINES]:
-        standfirst_keys.update(_key(l) for l in iter_lines(el, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"})))
-    if not standfirst_keys:
-        return lines
     first = lines[0] if lines else ""
     gap: list[str] = []
     chars = 0
-    for line in iter_following_lines(h1):
+    for line, standfirst in iter_following_lines(h1, marks=is_standfirst):
         if _key(line) in keys or (len(line) >= 20 and first.startswith(line)):
-            return [l for l in gap if _key(l) in standfirst_keys and len(l.split()) >= MIN_STANDFIRST_WORDS] + lines
-        gap.append(line)
+            return gap + lines
+        if standfirst and len(line.split()) >= MIN_STANDFIRST_WORDS:
+            gap.append(line)
         chars += len(line)
-        if len(gap) > MAX_HEADER_LINES or chars > MAX_HEADER_CHARS:
+        if chars > MAX_HEADER_CHARS:
             break
     return lines
+
+
+def is_standfirst(el) -> bool:
+    """An element named like a standfirst, or a subheadline in an <hgroup>."""
+    name = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
+    if any(word in name for word in STANDFIRST_WORDS):
+        return True
+    parent = el.getparent()
+    return parent is not None and parent.tag == "hgroup"
 
 
 def headline_element(root):
@@ -266,12 +261,12 @@ def headline_element(root):
     return None
 
 
-def iter_following_lines(el):
+def iter_following_lines(el, marks=None):
     """The page's lines after `el` (not inside it), in document order, as a dump shows them."""
     node = el
     while node is not None:
         for sibling in node.itersiblings():
-            yield from iter_lines(sibling, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"}))
+            yield from iter_lines(sibling, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"}), marks=marks)
         node = node.getparent()
 
 
@@ -292,17 +287,22 @@ def walk_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False) -> li
     return list(iter_lines(root, block_tags, drop_tags, breaks, alt))
 
 
-def iter_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False):
-    """walk_lines() one line at a time, so a caller can stop early."""
-    lines: list[str] = []
+def iter_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False, marks=None):
+    """walk_lines() one line at a time, so a caller can stop early.
+
+    With `marks` (a test on elements), yields (line, whether it lies inside
+    an element that passes the test) instead.
+    """
+    lines: list = []
     buf: list[str] = []
+    marked = 0
 
     def flush():
         if buf:
             line = _WS.sub(" ", "".join(buf)).strip()
             buf.clear()
             if line:
-                lines.append(line)
+                lines.append(line if marks is None else (line, marked > 0))
 
     pre = 0
     stack = [(root, False)]
@@ -317,6 +317,9 @@ def iter_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False):
                 flush()
             if tag in _PRE_TAGS:
                 pre -= 1
+            if marks is not None and marks(el):
+                flush()
+                marked -= 1
             _add(buf, el.tail, pre, flush)
             continue
         if tag is None or tag in drop_tags:
@@ -338,6 +341,9 @@ def iter_lines(root, block_tags, drop_tags, breaks=frozenset(), alt=False):
             flush()
         if tag in _PRE_TAGS:
             pre += 1
+        if marks is not None and marks(el):
+            flush()
+            marked += 1
         _add(buf, el.text, pre, flush)
         stack.append((el, True))
         stack.extend((child, False) for child in reversed(el))
