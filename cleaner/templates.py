@@ -96,6 +96,12 @@ ZONE_MIN_PAGES = 3
 # The zone: walking up from the page's first long prose block, at most
 # ZONE_MAX_BLOCKS blocks, holding at most HEADLINE_LOOKBACK headline-like ones.
 ZONE_MAX_BLOCKS = 8
+# Another page's headline: a block that stood in the headline zone of some
+# page of the group, found on this page outside its own headline zone, is a
+# link to another story (a "most read" item, a teaser) even when the lists
+# rotate too fast for any item to reach SHORT_MIN_SHARE of the pages. It must
+# be on OTHER_HEADLINE_MIN_PAGES pages (its own and at least one more).
+OTHER_HEADLINE_MIN_PAGES = 2
 # A date line ("Published March 3, 2024"): a date and at most this many words.
 DATE_LINE_MAX_WORDS = 6
 
@@ -361,7 +367,7 @@ class ChromeClusterer:
 class GroupCounts:
     """How many pages of one group hold each block hash (lossy counting)."""
 
-    __slots__ = ("name", "how", "pages", "counts", "deltas", "samples", "zone_keys", "_first")
+    __slots__ = ("name", "how", "pages", "counts", "deltas", "samples", "zone_keys", "zone_blocks", "_first")
 
     def __init__(self, name: str, how: str) -> None:
         self.name = name
@@ -374,17 +380,22 @@ class GroupCounts:
         # in the template from one page on, since "this is the headline of a
         # page of the site" is what tells a teaser from a caption.
         self.zone_keys: set[int] = set()
+        # The block hashes of those blocks: a page's headline that other pages
+        # show too (in a list, as a teaser) is kept from two pages on.
+        self.zone_blocks: set[int] = set()
         # A one-page group (most groups of a folder without URLs) holds its
         # page's hashes as a compact array until a second page arrives.
         self._first: array | None = None
 
-    def add(self, hashes: dict[int, str], zone: Iterable[int] = ()) -> None:
+    def add(self, hashes: dict[int, str], zone: Iterable[int] = (), zone_blocks: Iterable[int] = ()) -> None:
         """One page's distinct block hashes (hash -> normalised text, for samples).
 
-        `zone`: those of its hashes that are headline-zone keys.
+        `zone`: those of its hashes that are headline-zone keys; `zone_blocks`:
+        the block hashes of the blocks in its headline zone.
         """
         self.pages += 1
         self.zone_keys.update(zone)
+        self.zone_blocks.update(zone_blocks)
         if self.pages == 1:
             self._first = array("Q", hashes)
             return
@@ -414,14 +425,18 @@ class GroupCounts:
             deltas.pop(h, None)
             self.samples.pop(h, None)
             self.zone_keys.discard(h)
+            self.zone_blocks.discard(h)
 
     def template_blocks(self) -> dict[int, int]:
         """Hashes that may be template under the loosest tier, with page counts."""
         if self.pages < MIN_PAGES:
             return {}
         need = max(MIN_PAGES, math.ceil(SHORT_MIN_SHARE * self.pages))
-        zone = self.zone_keys
-        return {h: c for h, c in self.counts.items() if c >= need or h in zone}
+        zone, headlines = self.zone_keys, self.zone_blocks
+        return {
+            h: c for h, c in self.counts.items()
+            if c >= need or h in zone or (c >= OTHER_HEADLINE_MIN_PAGES and h in headlines)
+        }
 
 
 class TemplateLearner:
@@ -468,7 +483,7 @@ class TemplateLearner:
         for n in zone:
             zone_keys.append(zone_hash(n))
             hashes.setdefault(zone_keys[-1], "above the prose: " + n)
-        counts.add(hashes, zone_keys)
+        counts.add(hashes, zone_keys, [block_hash(n) for n in zone])
         return group
 
     def templates(self) -> "Templates":
@@ -559,6 +574,24 @@ def _claim_label(group: SiteTemplate, norm: str, stats):
     )
 
 
+def claim_other_headline(group: SiteTemplate, h: int, stats, norm: str):
+    """The Verdict on a block that is another page's headline (see OTHER_HEADLINE_*), or None."""
+    if not (HEADLINE_MIN_WORDS <= stats.words <= HEADLINE_MAX_WORDS) or stats.sentence_end:
+        return None
+    if _attribution_like(norm, stats):
+        return None
+    count = group.blocks.get(h, 0)
+    above = group.blocks.get(zone_hash(norm), 0)
+    if count < OTHER_HEADLINE_MIN_PAGES or not 1 <= above < ZONE_MIN_PAGES:
+        return None
+    from .pipeline import Verdict
+
+    return Verdict(
+        f"template:{group.name}",
+        f"the headline of another page of {group.where()}, shown on {count} of {group.pages} pages",
+    )
+
+
 class PageTemplates:
     """The template's view for one page: its group, minus the page's headline.
 
@@ -569,14 +602,19 @@ class PageTemplates:
     standing where the headline stands is spared.
     """
 
-    def __init__(self, group: SiteTemplate | None, exempt: frozenset[int] = frozenset()):
+    def __init__(self, group: SiteTemplate | None, exempt: frozenset[int] = frozenset(), zone: frozenset[int] = frozenset()):
         self.group = group
         self.exempt = exempt
+        self.zone = zone  # the page's whole headline zone, spared or not
 
     def verdict(self, norm: str, stats, position: int | None = None):
         if self.group is None or not norm or position in self.exempt:
             return None
-        return claim(self.group, block_hash(norm), stats, norm)
+        h = block_hash(norm)
+        v = claim(self.group, h, stats, norm)
+        if v is None and position is not None and position not in self.zone:
+            v = claim_other_headline(self.group, h, stats, norm)
+        return v
 
     def for_page(self, blocks, url: str | None = None) -> "PageTemplates":
         return self
@@ -622,7 +660,11 @@ class Templates:
         norms = [normalize(t) for t in texts]
         hashes = [block_hash(n) if n else 0 for n in norms]
         group = self._select(hashes, site_of(url))
-        return PageTemplates(group, _spared(group, texts, norms, hashes) if group is not None else frozenset())
+        if group is None:
+            return PageTemplates(None)
+        # the zone is anchored on prose that is the page's own, not the site's
+        zone = headline_zone(texts, None, norms, anchor_ok=lambda i: hashes[i] not in group.blocks)
+        return PageTemplates(group, _spared(group, texts, norms, hashes, zone), frozenset(zone))
 
     def _select(self, hashes: list[int], site: str | None) -> SiteTemplate | None:
         if site is not None and site in self._by_name:
@@ -683,15 +725,17 @@ def _toml_str(s: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _spared(group: SiteTemplate, texts: list[str], norms: list[str], hashes: list[int]) -> frozenset[int]:
+def _spared(group: SiteTemplate, texts: list[str], norms: list[str], hashes: list[int], zone: list[int]) -> frozenset[int]:
     """Positions in the page's headline zone that the template must not claim.
 
     Never a block the site shows above the prose of several pages (ZONE_*).
     Of the others: the block nearest the prose (bylines, date lines and the
-    site's labelled teasers aside), which is where the headline stands, and
-    its copies; farther up, only blocks that are not on nearly every page of
-    the site (a sponsor line or a menu entry repeated as the category label
-    is; an article's headline, a teaser on some other pages, is not).
+    site's labelled teasers aside), which is where the headline stands, but
+    not its copies farther up (a breadcrumb, the title shown twice: the one
+    kept is the one where the headline stands); other blocks farther up only
+    when they are not on nearly every page of the site (a sponsor line or a
+    menu entry repeated as the category label is; an article's headline, a
+    teaser on some other pages, is not).
     """
     stats = [text_stats(t, frozenset()) for t in texts]
 
@@ -699,14 +743,13 @@ def _spared(group: SiteTemplate, texts: list[str], norms: list[str], hashes: lis
         # "label: another page's headline" (a headline with a colon is not one)
         return _claim_label(group, norms[j], stats[j]) is not None
 
-    # the zone is anchored on prose that is the page's own, not the site's
-    zone = headline_zone(texts, stats, norms, anchor_ok=lambda i: hashes[i] not in group.blocks)
     zone = [j for j in zone if group.blocks.get(zone_hash(norms[j]), 0) < ZONE_MIN_PAGES and not site_teaser(j)]
     nearest = next((j for j in reversed(zone) if not _attribution_like(norms[j], stats[j])), None)
     site_wide = LONG_MIN_SHARE * group.pages
+    headline = hashes[nearest] if nearest is not None else None
     return frozenset(
         j for j in zone
-        if (nearest is not None and hashes[j] == hashes[nearest]) or group.blocks.get(hashes[j], 0) < site_wide
+        if j == nearest or (hashes[j] != headline and group.blocks.get(hashes[j], 0) < site_wide)
     )
 
 
