@@ -300,6 +300,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cv-out", type=Path, help="keep each document's cross-validated output here")
     args = ap.parse_args(argv)
     shipped = linemodel.MODEL_PATH
+    if not any(args.bench.glob("*.json")):
+        raise SystemExit(f"{args.bench}: no benchmark documents (NAME.json gold beside NAME.txt); pass --bench DIR")
     docs = cached_dataset(args.bench, augment=not args.no_augment)
     print(f"{len({d[0] for d in docs})} documents, {len(docs)} pages, {sum(len(d[1]) for d in docs)} blocks, "
           f"{sum(sum(d[2]) for d in docs)} article blocks", flush=True)
