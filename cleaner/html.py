@@ -193,33 +193,45 @@ def _enough(lines: list[str], page_chars: int) -> bool:
 # title, reported apart), nor bylines, dates and captions of the same header.
 # A gap longer than this is not a header (a gallery, a whole menu).
 MAX_HEADER_CHARS = 1200
-MIN_STANDFIRST_WORDS = 5  # shorter lines in a header are bylines, dates, labels
+MIN_STANDFIRST_WORDS = 5  # words with letters; fewer: a byline, a date, a label
 _KEY_CHARS = 50
 _TITLE_EXPRS = tuple(
     etree.XPath(e, smart_strings=False)
     for e in ("//meta[@property='og:title']/@content", "//meta[@name='twitter:title']/@content", "//title//text()")
 )
 _H1 = etree.XPath("(//h1)[position() <= 3]")
-# class or id words that name a standfirst across CMSs and themes
-STANDFIRST_WORDS = ("teaser", "lead", "intro", "excerpt", "standfirst", "summary", "abstract", "subtitle", "subhead")
+# class or id words that name a standfirst across CMSs and themes, matched
+# against the words of a name ("article-teaser", "entryExcerpt", "ts-intro";
+# not "nointro")
+STANDFIRST_WORDS = frozenset(
+    "teaser lead lede intro excerpt standfirst summary abstract dek subtitle subhead subheadline subheading".split()
+)
+_NAME_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+# captions and credits are not standfirsts, even inside a teaser block
+_HEADER_DROP_TAGS = _DROP_TAGS | {"figcaption"}
 
 
 def recover_header(root, lines: list[str]) -> list[str]:
-    """The extracted lines, with the standfirst in front when the extraction missed the header."""
+    """The extracted lines, with the standfirst put back when the extraction missed it.
+
+    The lines after the headline are read up to the first one the extraction
+    has; the standfirst lines met on the way go in front of that line.
+    """
     found = headline_element(root)
     if found is None:
         return lines
-    h1, headline = found
-    keys = {_key(l) for l in lines}
-    if _key(headline) in keys:
-        return lines  # trafilatura kept the headline, and with it the header
-    first = lines[0] if lines else ""
+    keys = {}
+    for i, line in enumerate(lines):
+        keys.setdefault(_key(line), i)
     gap: list[str] = []
     chars = 0
-    for line, standfirst in iter_following_lines(h1, marks=is_standfirst):
-        if _key(line) in keys or (len(line) >= 20 and first.startswith(line)):
-            return gap + lines
-        if standfirst and len(line.split()) >= MIN_STANDFIRST_WORDS:
+    for line, standfirst in iter_following_lines(found[0], marks=is_standfirst, drop_tags=_HEADER_DROP_TAGS):
+        at = keys.get(_key(line))
+        if at is None and len(line) >= 20:
+            at = next((i for i, l in enumerate(lines[:3]) if l.startswith(line)), None)
+        if at is not None:
+            return lines[:at] + gap + lines[at:] if gap else lines
+        if standfirst and sum(any(c.isalpha() for c in w) for w in line.split()) >= MIN_STANDFIRST_WORDS:
             gap.append(line)
         chars += len(line)
         if chars > MAX_HEADER_CHARS:
@@ -229,8 +241,8 @@ def recover_header(root, lines: list[str]) -> list[str]:
 
 def is_standfirst(el) -> bool:
     """An element named like a standfirst, or a subheadline in an <hgroup>."""
-    name = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
-    if any(word in name for word in STANDFIRST_WORDS):
+    name = (el.get("class") or "") + " " + (el.get("id") or "")
+    if name != " " and any(w.lower() in STANDFIRST_WORDS for w in _NAME_WORDS.findall(name)):
         return True
     parent = el.getparent()
     return parent is not None and parent.tag == "hgroup"
@@ -239,8 +251,8 @@ def is_standfirst(el) -> bool:
 def headline_element(root):
     """(the <h1> that carries the page's title, its text), or None.
 
-    An <h1> counts when its text and og:title / twitter:title / <title> hold
-    one another: a logo or a section name in an <h1> does not.
+    An <h1> counts when its text matches og:title / twitter:title / <title>
+    (see _same_title): a logo or a section name in an <h1> does not.
     """
     titles = []
     for expr in _TITLE_EXPRS:
@@ -256,18 +268,39 @@ def headline_element(root):
     for h1 in _H1(root):
         text = _WS.sub(" ", _element_text(h1)).strip()
         folded = text.casefold()
-        if len(text) >= 10 and any(folded in t or t in folded for t in titles):
+        if len(text) >= 10 and any(_same_title(folded, t) for t in titles):
             return h1, text
     return None
 
 
-def iter_following_lines(el, marks=None):
-    """The page's lines after `el` (not inside it), in document order, as a dump shows them."""
+def _same_title(h1: str, title: str) -> bool:
+    """The <h1> holds the title, or the title starts with it ("Headline | Site"),
+    or it is most of the title; a site name inside a long title is none of these."""
+    return title in h1 or title.startswith(h1) or (h1 in title and len(h1) >= 0.6 * len(title))
+
+
+def iter_following_lines(el, marks=None, drop_tags=_DROP_TAGS):
+    """The page's lines after `el` (not inside it), in document order, as a dump shows them.
+
+    With `marks`, yields (line, marked) like iter_lines(), a line being
+    marked also when an ancestor of `el` that holds it passes the test.
+    """
+    ancestors = list(el.iterancestors())
+    # inherited[i]: whether ancestors[i] or one above it passes the test
+    inherited = [False] * (len(ancestors) + 1)
+    if marks is not None:
+        for i in range(len(ancestors) - 1, -1, -1):
+            inherited[i] = inherited[i + 1] or marks(ancestors[i])
     node = el
-    while node is not None:
+    for level in range(len(ancestors) + 1):
         for sibling in node.itersiblings():
-            yield from iter_lines(sibling, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"}), marks=marks)
-        node = node.getparent()
+            found = iter_lines(sibling, _BLOCK_TAGS, drop_tags, breaks=frozenset({"br", "hr"}), marks=marks)
+            if marks is None:
+                yield from found
+            else:
+                yield from ((line, flag or inherited[level]) for line, flag in found)
+        if level < len(ancestors):
+            node = ancestors[level]
 
 
 def _key(line: str) -> str:

@@ -212,15 +212,32 @@ def test_standfirst_missed_by_the_extraction_is_put_back(monkeypatch):
     assert [b.text for b in H.extract(header_page(intro_class="note")).blocks] == PARAS
 
 
-def test_standfirst_not_added_when_the_extraction_has_the_headline(monkeypatch):
+def test_standfirst_goes_under_the_headline_the_extraction_kept(monkeypatch):
     monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: [HEADLINE] + PARAS)
-    assert [b.text for b in H.extract(header_page()).blocks] == [HEADLINE] + PARAS
+    assert [b.text for b in H.extract(header_page()).blocks] == [HEADLINE, STANDFIRST] + PARAS
+
+
+def test_standfirst_not_added_twice(monkeypatch):
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: [STANDFIRST] + PARAS)
+    assert [b.text for b in H.extract(header_page()).blocks] == [STANDFIRST] + PARAS
+
+
+def test_standfirst_inside_a_teaser_that_holds_the_headline(monkeypatch):
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: list(PARAS))
+    page = header_page().replace(
+        f'<header><h1>{HEADLINE}</h1><p class="article-teaser">{STANDFIRST}</p>',
+        f'<header><figure class="teaser"><h1>{HEADLINE}</h1><p>{STANDFIRST}</p></figure><p>March 3, 2024 and more words here</p>',
+    )
+    assert [b.text for b in H.extract(page).blocks] == [STANDFIRST] + PARAS
 
 
 def test_headline_element_must_match_the_title():
     assert H.headline_element(H.parse(header_page()))[1] == HEADLINE
     logo = "<html><head><title>Tram news today</title></head><body><h1>Example Daily Network</h1><p>x</p></body></html>"
     assert H.headline_element(H.parse(logo)) is None
+    # a site name that the title ends with is not the headline
+    site = "<html><head><title>Tram line approved by the council - News - Example Daily Network</title></head><body><h1>Example Daily Network</h1></body></html>"
+    assert H.headline_element(H.parse(site)) is None
 
 
 def test_title_from_og_title():
