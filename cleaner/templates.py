@@ -602,15 +602,25 @@ class PageTemplates:
     standing where the headline stands is spared.
     """
 
-    def __init__(self, group: SiteTemplate | None, exempt: frozenset[int] = frozenset(), zone: frozenset[int] = frozenset()):
+    def __init__(
+        self,
+        group: SiteTemplate | None,
+        exempt: frozenset[int] = frozenset(),
+        zone: frozenset[int] = frozenset(),
+        hashes: list[int] | None = None,
+    ):
         self.group = group
         self.exempt = exempt
         self.zone = zone  # the page's whole headline zone, spared or not
+        self._hashes = hashes  # the page's block hashes, by position
 
     def verdict(self, norm: str, stats, position: int | None = None):
         if self.group is None or not norm or position in self.exempt:
             return None
-        h = block_hash(norm)
+        if position is not None and self._hashes is not None and position < len(self._hashes):
+            h = self._hashes[position]
+        else:
+            h = block_hash(norm)
         v = claim(self.group, h, stats, norm)
         if v is None and position is not None and position not in self.zone:
             v = claim_other_headline(self.group, h, stats, norm)
@@ -654,17 +664,21 @@ class Templates:
                 best = (share, v)
         return best[1] if best else None
 
-    def for_page(self, blocks, url: str | None = None) -> PageTemplates:
-        """The view the pipeline uses for one page (blocks: Block objects or texts)."""
+    def for_page(self, blocks, url: str | None = None, *, norms=None, stats=None) -> PageTemplates:
+        """The view of one page (blocks: Block objects or texts; norms and stats if already known)."""
         texts = [getattr(b, "text", b) for b in blocks]
-        norms = [normalize(t) for t in texts]
+        if norms is None:
+            norms = [normalize(t) for t in texts]
         hashes = [block_hash(n) if n else 0 for n in norms]
         group = self._select(hashes, site_of(url))
         if group is None:
             return PageTemplates(None)
+        if stats is None:
+            stats = [text_stats(t, frozenset()) for t in texts]
         # the zone is anchored on prose that is the page's own, not the site's
-        zone = headline_zone(texts, None, norms, anchor_ok=lambda i: hashes[i] not in group.blocks)
-        return PageTemplates(group, _spared(group, texts, norms, hashes, zone), frozenset(zone))
+        zone = headline_zone(texts, stats, norms, anchor_ok=lambda i: hashes[i] not in group.blocks)
+        spared = _spared(group, norms, stats, hashes, zone)
+        return PageTemplates(group, spared, frozenset(zone), hashes)
 
     def _select(self, hashes: list[int], site: str | None) -> SiteTemplate | None:
         if site is not None and site in self._by_name:
@@ -725,7 +739,7 @@ def _toml_str(s: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _spared(group: SiteTemplate, texts: list[str], norms: list[str], hashes: list[int], zone: list[int]) -> frozenset[int]:
+def _spared(group: SiteTemplate, norms: list[str], stats, hashes: list[int], zone: list[int]) -> frozenset[int]:
     """Positions in the page's headline zone that the template must not claim.
 
     Never a block the site shows above the prose of several pages (ZONE_*).
@@ -737,8 +751,6 @@ def _spared(group: SiteTemplate, texts: list[str], norms: list[str], hashes: lis
     menu entry repeated as the category label is; an article's headline, a
     teaser on some other pages, is not).
     """
-    stats = [text_stats(t, frozenset()) for t in texts]
-
     def site_teaser(j: int) -> bool:
         # "label: another page's headline" (a headline with a colon is not one)
         return _claim_label(group, norms[j], stats[j]) is not None
@@ -968,19 +980,21 @@ def prefilter(blocks, templates, rulesets, url: str | None = None):
     from .rules import select_rulesets
 
     view = resolve_templates(templates)
-    if hasattr(view, "for_page"):
+    norms = [normalize(b.text) for b in blocks]
+    empty: frozenset[str] = frozenset()
+    stats = [text_stats(b.text, empty) for b in blocks]
+    if isinstance(view, Templates):
+        view = view.for_page(blocks, url=url, norms=norms, stats=stats)
+    elif hasattr(view, "for_page"):
         view = view.for_page(blocks, url=url)
     positional = isinstance(view, PageTemplates)
-    norms = [normalize(b.text) for b in blocks]
     matcher = _matcher(tuple(select_rulesets(rulesets, norms, url)))
     rest, claimed = [], {}
-    empty: frozenset[str] = frozenset()
     for i, (block, norm) in enumerate(zip(blocks, norms)):
         v = None
         rule = matcher.match(norm) if norm else None
         if norm and (rule is None or rule.action == "drop"):
-            stats = text_stats(block.text, empty)
-            v = view.verdict(norm, stats, i) if positional else view.verdict(norm, stats)
+            v = view.verdict(norm, stats[i], i) if positional else view.verdict(norm, stats[i])
             if v is not None and rule is not None:
                 # boilerplate a drop rule names and the site repeats ("Advertisement",
                 # a share label): out before judging, like the rest of the chrome,
