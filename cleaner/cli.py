@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 
 from . import __version__
 
@@ -125,6 +127,7 @@ def _positive_int(text: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)  # exits 2 itself on bad arguments
+    previous = _terminate_as_interrupt()
     try:
         if args.command == "batch":
             return _batch(args)
@@ -146,6 +149,22 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `cleaner clean x | head`: not an error
         _quiet_broken_pipe()
         return EXIT_OK
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt():
+    """SIGTERM (`timeout`, `kill`, a scheduler) stops a run the way Ctrl-C does:
+    temporary outputs and the learned-templates file are removed on the way out.
+    Returns the handler to restore, or None where signals cannot be set."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def _quiet_broken_pipe() -> None:

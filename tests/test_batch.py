@@ -363,3 +363,25 @@ def test_sigkill_mid_run_leaves_only_complete_files_and_rerun_completes(tmp_path
     assert snapshot(out) == expected  # complete, and no temp file left
     statuses = [r["status"] for r in read_rows(str(report))]
     assert statuses.count("skipped") == len(written) and statuses.count("ok") == 300 - len(written)
+
+
+def test_sigterm_stops_a_run_like_ctrl_c_and_leaves_no_learned_templates_file(tmp_path):
+    src = tmp_path / "in"
+    make_tree(src, {f"d{i % 7}/page{i:03d}.txt": dump(i) for i in range(300)})
+    scratch = tmp_path / "scratch"  # the run's temporary directory
+    scratch.mkdir()
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "cleaner", "batch", str(src), str(out), "-q", "-j", "2"]
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (out.exists() and any(out.rglob("page*.txt"))):
+        time.sleep(0.02)
+    assert list(scratch.glob("cleaner-templates-*")), "the learned templates file should exist during the run"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"interrupted" in err
+    assert not list(scratch.glob("cleaner-templates-*"))
+    written = [p for p in out.rglob("*.txt") if not p.name.startswith(".")]
+    assert 0 < len(written) < 300
