@@ -132,7 +132,8 @@ def describe(templates: Templates) -> str:
     blocks = sum(len(g.blocks) for g in groups)
     pages = sum(g.pages for g in groups)
     plural = "" if len(groups) == 1 else "s"
-    return f"{len(groups)} site group{plural} with a template ({pages} pages, {blocks} template blocks)"
+    # keys: recurring blocks, teaser labels and the blocks seen above a page's prose
+    return f"{len(groups)} site group{plural} with a template ({pages} pages, {blocks} learned keys)"
 
 
 def describe_file(path: str) -> str:

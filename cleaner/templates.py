@@ -16,15 +16,24 @@ how much of their chrome (the short blocks of their first and last lines) they
 share, clustered greedily on Jaccard similarity (see `ChromeClusterer`).
 Per group only 64-bit hashes of normalised blocks (digits, month and weekday
 names folded) and their page counts are kept, with lossy counting, so memory
-stays bounded whatever the number of pages.
+stays bounded whatever the number of pages. Besides whole blocks the learner
+counts, under keys of their own: the label of "label: text" blocks (a site's
+teaser label, "Also on the quay:"), and the blocks standing in each page's
+headline zone (right above its first prose), which tells a page's own
+headline from the site's category labels and sponsor lines.
 
-At cleaning time `Templates.for_page(blocks, url)` picks the page's group (the
-URL's host, else the group whose template blocks the page holds most of) and
-returns the object the pipeline asks `verdict(norm, stats)` for every block no
-rule claimed. Whether a recurring block goes depends on the share of the
-group's pages that hold it AND on how much it reads like prose (thresholds
-below): a one-word menu item on a quarter of the pages goes, a body sentence
-quoted on two pages never does.
+At cleaning time `prefilter` takes the template's blocks out of a page before
+the pipeline judges it. `Templates.for_page(blocks, url)` picks the page's
+group (the URL's host, else the group whose template blocks the page holds
+most of) and spares the page's headline where it stands. A block goes when:
+  - it recurs on enough of the group's pages for how much it reads like
+    prose (thresholds below): a one-word menu item on a quarter of the pages
+    goes, a body sentence quoted on two pages never does;
+  - it is "site label: another page's headline";
+  - it is the headline of another page of the site, outside this page's
+    headline zone (a "most read" item, however fast the list rotates).
+Bylines are never claimed. A block a drop rule also names leaves the page
+the same way, under the rule's id and reason.
 """
 
 from __future__ import annotations
@@ -76,13 +85,17 @@ LONG_MIN_PAGES = 5
 
 # The page's own headline is protected: on a site whose "most read" list
 # shows other pages' headlines, the teaser of THIS page is on many pages, yet
-# here it is the headline. Blocks of HEADLINE_MIN..MAX words that do not end
-# like a sentence, the last HEADLINE_LOOKBACK such blocks before the page's
-# first long prose block, are not claimed by the template (but see ZONE_*).
+# here it is the headline. The headline zone: walking up from the page's first
+# prose block (ZONE_ANCHOR_MIN_WORDS+ words ending like a sentence), the
+# blocks of HEADLINE_MIN..MAX words that do not end like a sentence, until
+# HEADLINE_LOOKBACK of them are neither bylines, date lines nor labelled
+# blocks, over at most ZONE_MAX_BLOCKS blocks. Which of them are spared: see
+# `_spared` and ZONE_*.
 HEADLINE_LOOKBACK = 3
 HEADLINE_MIN_WORDS = 3
 HEADLINE_MAX_WORDS = 30
 ZONE_ANCHOR_MIN_WORDS = 10
+ZONE_MAX_BLOCKS = 8
 
 # A page's own headline stands above the prose on that page only; on other
 # pages it is a teaser in a list. So the learner also counts, per block, the
@@ -93,9 +106,6 @@ ZONE_ANCHOR_MIN_WORDS = 10
 # Two copies of one article (a URL variant, a re-scrape) stay under the bar.
 ZONE_KEY = "\x1fabove-prose\x1f"
 ZONE_MIN_PAGES = 3
-# The zone: walking up from the page's first long prose block, at most
-# ZONE_MAX_BLOCKS blocks, holding at most HEADLINE_LOOKBACK headline-like ones.
-ZONE_MAX_BLOCKS = 8
 # Another page's headline: a block that stood in the headline zone of some
 # page of the group, found on this page outside its own headline zone, is a
 # link to another story (a "most read" item, a teaser) even when the lists
