@@ -121,6 +121,8 @@ DATE_LINE_MAX_WORDS = 6
 # with at least two capitalised, is never claimed by the template.
 BYLINE_OPENERS = ("by", "par", "von", "por", "di", "door", "de", "z", "av", "af")
 BYLINE_MAX_WORDS = 14
+# ... or with one of these labels and a colon ("Autor: Jan Kowalski").
+BYLINE_LABELS = ("author", "authors", "autor", "autorin", "autoren", "autora", "autores", "auteur", "auteurs", "autore", "autori", "auteur·e")
 
 # Labelled teasers: "Also on the quay: <another story's headline>". The whole
 # block differs on every page, but its label is the site's and recurs. A
@@ -180,6 +182,8 @@ CALENDAR_WORDS_FILE = Path(__file__).parent / "data" / "calendar_words.txt"
 _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"\w+")
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
+# The rank in front of a numbered list item: "1. ", "2) ", "#3 ", "04 - ".
+_RANK = re.compile(r"^#?\d{1,2}(?:[.)]|\s*[-–|])?\s+(?=\w)")
 
 
 class TemplateError(ValueError):
@@ -545,7 +549,11 @@ def required(stats) -> tuple[float, int]:
 
 def is_byline(norm: str, stats) -> bool:
     first = norm.split(" ", 1)[0]
-    return first in BYLINE_OPENERS and stats.words <= BYLINE_MAX_WORDS and stats.capitalised >= 2
+    if first.endswith(":"):  # "Autor: Jan Kowalski"
+        first = first[:-1]
+    elif first in BYLINE_OPENERS:
+        return stats.words <= BYLINE_MAX_WORDS and stats.capitalised >= 2
+    return first in BYLINE_LABELS and stats.words <= BYLINE_MAX_WORDS and stats.capitalised >= 2
 
 
 def claim(group: SiteTemplate, h: int, stats, norm: str = ""):
@@ -592,7 +600,13 @@ def claim_other_headline(group: SiteTemplate, h: int, stats, norm: str):
         return None
     count = group.blocks.get(h, 0)
     above = group.blocks.get(zone_hash(norm), 0)
-    if count < OTHER_HEADLINE_MIN_PAGES or not 1 <= above < ZONE_MIN_PAGES:
+    ranked = _RANK.match(norm)
+    if ranked and count < OTHER_HEADLINE_MIN_PAGES:
+        # "3. <headline>": a numbered list item is a list's, whatever its count
+        count, above = max(count, 1), group.blocks.get(zone_hash(norm[ranked.end() :]), 0)
+        if not 1 <= above < ZONE_MIN_PAGES:
+            return None
+    elif count < OTHER_HEADLINE_MIN_PAGES or not 1 <= above < ZONE_MIN_PAGES:
         return None
     from .pipeline import Verdict
 

@@ -148,8 +148,8 @@ def test_long_prose_needs_a_much_higher_share():
     assert verdict(_learned(int(LONG_MIN_SHARE * 20), para), para) is not None  # nearly every page: footer
 
 
-def test_byline_is_never_template():
-    byline = "By Maggie Trelawny | March 3, 2024 10:15"
+@pytest.mark.parametrize("byline", ["By Maggie Trelawny | March 3, 2024 10:15", "Autor: Jan Kowalski", "Auteur : Claire Dumas"])
+def test_byline_is_never_template(byline):
     assert verdict(_learned(20, byline), byline) is None
 
 
@@ -175,7 +175,7 @@ def test_site_of_archived_and_non_urls():
 # ---------------------------------------------------------------- one page of a site
 
 
-def _site(pages: int = 10, teaser_label: str = "Over at the docks", caption_label: str = "Picture"):
+def _site(pages: int = 10, teaser_label: str = "Over at the docks", caption_label: str = "Picture", ranked: bool = False):
     """An invented site: menu, a category label echoing a menu entry above the
     headline, a sponsor line above that on some pages, a labelled in-body teaser
     of another page's headline, a labelled caption, a "most read" list."""
@@ -192,7 +192,10 @@ def _site(pages: int = 10, teaser_label: str = "Over at the docks", caption_labe
         lines += ["Fore Street Diary", title, title, body[0]]
         lines += [f"{caption_label}: the {rng.choice(WORDS)} and the {rng.choice(WORDS)} at dawn"]
         lines += [f"{teaser_label}: {others[k % len(others)]}", *body[1:]]
-        lines += ["Most read", *others[k % len(others): k % len(others) + 3], "© Zorblax Trust"]
+        listed = others[k % len(others): k % len(others) + 3]
+        if ranked:
+            listed = [f"{r + 1}. {t}" for r, t in enumerate(listed)]
+        lines += ["Most read", *listed, "© Zorblax Trust"]
         out.append((title, "\n\n".join(lines)))
     learner = TemplateLearner()
     for _, text in out:
@@ -234,9 +237,10 @@ def test_headline_spared_where_it_stands_category_echo_and_sponsor_line_go():
     assert at[sponsor] is not None
 
 
-def test_headline_of_another_page_goes_even_when_lists_rotate_fast():
+@pytest.mark.parametrize("ranked", [False, True])
+def test_headline_of_another_page_goes_even_when_lists_rotate_fast(ranked):
     """30 pages, "most read" shows 3 of them: no item is on a quarter of the pages."""
-    templates, pages = _site(pages=30)
+    templates, pages = _site(pages=30, ranked=ranked)
     title, text = pages[10]
     blocks = text.split("\n\n")
     view = templates.for_page(blocks)
