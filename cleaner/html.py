@@ -10,7 +10,8 @@ The markup-aware first pass for HTML input:
    block structure: one block per heading, paragraph, list item, quote, table
    cell, line of code. Its main extractor runs alone first; its full cascade
    (readability and jusText as second opinions) only when that found little
-   of the page. A standfirst left in the article's header is put back;
+   of the page. A standfirst left in the article's header is put back, a
+   trailing list of linked headlines (other articles) is cut;
 4. when that yields little or nothing, fall back: render the page the way a
    scraper's dump looks (scripts and styles dropped, one line per block
    element) and let the text pipeline find the article in it, as for a dump.
@@ -97,6 +98,9 @@ def extract(text: str, url: str | None = None, selector_sets=None) -> Extraction
     if lines is None or _needs_full_cascade(lines, page_chars):
         lines = _trafilatura_lines(root, url, fast=False)
     if lines is not None and _enough(lines, page_chars):
+        lines, tail = split_trailing_link_list(root, lines)
+        if tail:
+            cuts += (selectors.Cut(LINK_LIST_RULE, LINK_LIST_REASON, " ".join(tail)),)
         return Extraction(_to_blocks(recover_header(root, lines)), title, "trafilatura", cuts)
     return Extraction(_to_blocks(render_lines(root)), title, "render", cuts)
 
@@ -305,6 +309,61 @@ def iter_following_lines(el, marks=None, drop_tags=_DROP_TAGS):
 
 def _key(line: str) -> str:
     return line[:_KEY_CHARS].casefold()
+
+
+# The extraction often ends with the site's list of other articles (linked
+# headlines, each perhaps with its teaser), which reads like prose line by
+# line. In the markup it is plain: the lines are the text of links. A tail of
+# the extraction where at least MIN_LINK_LINES lines are link texts, making
+# at least LINK_LINE_SHARE of it, with no more than MAX_PLAIN_RUN other lines
+# in a row, is cut (never more than MAX_LINK_LIST_SHARE of the text); the
+# plain lines after the last link stay.
+LINK_LIST_RULE = "html-trailing-link-list"
+LINK_LIST_REASON = "list of linked headlines at the end of the extracted text (other articles)"
+MIN_LINK_LINES = 3
+LINK_LINE_SHARE = 0.4
+MAX_PLAIN_RUN = 2
+MAX_LINK_LIST_SHARE = 0.5
+MIN_LINK_WORDS = 3  # "Read more", "Home": not headlines
+_PREFIX = 20
+_LINKS = etree.XPath("//a")
+_NORMALIZED = etree.XPath("normalize-space(.)")
+
+
+def split_trailing_link_list(root, lines: list[str]) -> tuple[list[str], list[str]]:
+    """(lines without a trailing list of linked headlines, that list)."""
+    if len(lines) < MIN_LINK_LINES + 1:
+        return lines, []
+    by_prefix: dict[str, list[str]] = {}  # link texts by their first _PREFIX chars
+    for a in _LINKS(root):
+        text = _NORMALIZED(a)
+        if len(text.split()) >= MIN_LINK_WORDS:
+            by_prefix.setdefault(text[:_PREFIX], []).append(text)
+
+    def linked(line: str) -> bool:  # a link's text, or a link's text then its teaser
+        if line in by_prefix.get(line, ()):
+            return True
+        return any(line.startswith(text) for text in by_prefix.get(line[:_PREFIX], ()))
+
+    start, end, linked_count, plain_run = None, None, 0, 0
+    for i in range(len(lines) - 1, -1, -1):
+        if linked(lines[i]):
+            if end is None:
+                end = i + 1
+            linked_count += 1
+            plain_run = 0
+            if linked_count >= MIN_LINK_LINES and linked_count >= LINK_LINE_SHARE * (end - i):
+                start = i
+        else:
+            plain_run += 1
+            if plain_run > MAX_PLAIN_RUN:
+                break
+    if start is None:
+        return lines, []
+    if sum(len(l) for l in lines[start:end]) > MAX_LINK_LIST_SHARE * sum(len(l) for l in lines):
+        return lines, []
+    # what follows the list (a closing line, a footer) is left to the pipeline
+    return lines[:start] + lines[end:], lines[start:end]
 
 
 def render_lines(root) -> list[str]:

@@ -240,6 +240,38 @@ def test_headline_element_must_match_the_title():
     assert H.headline_element(H.parse(site)) is None
 
 
+RELATED = [
+    "Mayor opens the new bridge over the river",
+    "Bus drivers announce a strike for next Monday",
+    "The old station will become a public library",
+]
+
+
+def related_page() -> str:
+    items = "".join(f'<li><a href="/n{i}">{t}</a><p>A teaser of the story, in one sentence.</p></li>' for i, t in enumerate(RELATED))
+    return article_page(extra_body=f"<ul>{items}</ul><p>Short link: <a href='/x'>Read more</a></p>")
+
+
+def test_trailing_list_of_linked_headlines_is_cut(monkeypatch):
+    teaser = "A teaser of the story, in one sentence."
+    extracted = PARAS + [RELATED[0], teaser, RELATED[1], teaser, RELATED[2] + " " + teaser, "Closing words of the page."]
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: list(extracted))
+    ex = H.extract(related_page())
+    assert [b.text for b in ex.blocks] == PARAS + ["Closing words of the page."]
+    assert any(c.rule == H.LINK_LIST_RULE and RELATED[1] in c.text for c in ex.cuts)
+
+
+def test_two_links_or_a_list_that_is_most_of_the_text_stay(monkeypatch):
+    few = PARAS + [RELATED[0], RELATED[1]]
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: list(few))
+    assert [b.text for b in H.extract(related_page()).blocks] == few
+    teaser = "A teaser of the story, in one sentence."
+    mostly_links = ["An opening line of the page, about the tram line and the northern districts of the city."]
+    mostly_links += [f"{t} {teaser}" for t in RELATED]
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: list(mostly_links))
+    assert [b.text for b in H.extract(related_page()).blocks] == mostly_links
+
+
 def test_title_from_og_title():
     page = article_page(head='<meta property="og:title" content="Tram extension approved">')
     assert clean_document(page).title == "Tram extension approved"
