@@ -10,8 +10,9 @@ The markup-aware first pass for HTML input:
    block structure: one block per heading, paragraph, list item, quote, table
    cell, line of code. Its main extractor runs alone first; its full cascade
    (readability and jusText as second opinions) only when that found little
-   of the page. A standfirst left in the article's header is put back, a
-   trailing list of linked headlines (other articles) is cut;
+   of the page. The article's other modules (same container, repeated) and
+   a standfirst left in its header are put back, a trailing list of linked
+   headlines (other articles) is cut;
 4. when that yields little or nothing, fall back: render the page the way a
    scraper's dump looks (scripts and styles dropped, one line per block
    element) and let the text pipeline find the article in it, as for a dump.
@@ -101,6 +102,7 @@ def extract(text: str, url: str | None = None, selector_sets=None) -> Extraction
         lines, tail = split_trailing_link_list(root, lines)
         if tail:
             cuts += (selectors.Cut(LINK_LIST_RULE, LINK_LIST_REASON, " ".join(tail)),)
+        lines = add_sibling_modules(root, lines)
         return Extraction(_to_blocks(recover_header(root, lines)), title, "trafilatura", cuts)
     return Extraction(_to_blocks(render_lines(root)), title, "render", cuts)
 
@@ -364,6 +366,85 @@ def split_trailing_link_list(root, lines: list[str]) -> tuple[list[str], list[st
         return lines, []
     # what follows the list (a closing line, a footer) is left to the pipeline
     return lines[:start] + lines[end:], lines[start:end]
+
+
+# Page builders and some CMSs split an article into modules: the same text
+# container (same tag and class) repeated, with pictures or ads in between.
+# trafilatura may settle on one module and leave the others. The containers of
+# the same tag and class as the one holding the extraction's text, close to it
+# in the tree (a common ancestor at most MODULE_LEVELS up), are read too, and
+# the prose of those it left out goes in at its place in the page.
+MODULE_LEVELS = 4
+MAX_MODULES = 40
+MIN_MODULE_LINE = 80  # a module adds something only if it holds a line of prose
+MIN_MODULE_CHARS = 300
+MAX_MODULE_LINK_SHARE = 0.3
+_PROBE = etree.XPath("//p[starts-with(normalize-space(.), $start)]")
+
+
+def add_sibling_modules(root, lines: list[str]) -> list[str]:
+    """The extracted lines, with the left-out modules of the same article put in."""
+    container = _text_container(root, lines)
+    if container is None:
+        return lines
+    tag, cls = container.tag, container.get("class")
+    top = container
+    for _ in range(MODULE_LEVELS):
+        if top.getparent() is None:
+            break
+        top = top.getparent()
+    modules = [el for el in top.iter(tag) if el.get("class") == cls]
+    if len(modules) > MAX_MODULES:
+        return lines
+    outer = set(modules)
+    modules = [m for m in modules if not any(a in outer for a in m.iterancestors())]  # nested: read with its outer one
+    if len(modules) < 2:
+        return lines
+    index = {}
+    for i, line in enumerate(lines):
+        index.setdefault(_key(line), i)
+    out = list(lines)
+    inserted = 0
+    cursor = 0  # where the next left-out module goes in `lines`
+    for module in modules:
+        module_lines = walk_lines(module, _BLOCK_TAGS, _DROP_TAGS, breaks=frozenset({"br", "hr"}))
+        found = [index[_key(l)] for l in module_lines if _key(l) in index]
+        if found:
+            cursor = max(cursor, max(found) + 1)
+            continue
+        if not _prose_module(module, module_lines):
+            continue
+        at = cursor + inserted
+        out[at:at] = module_lines
+        inserted += len(module_lines)
+    return out
+
+
+def _prose_module(module, module_lines: list[str]) -> bool:
+    """Enough text, a line of prose, and few links: not a teaser, a nav bar or a note."""
+    chars = sum(len(l) for l in module_lines)
+    if chars < MIN_MODULE_CHARS or not any(len(l) >= MIN_MODULE_LINE for l in module_lines):
+        return False
+    linked = sum(len(_NORMALIZED(a)) for a in module.iter("a"))
+    return linked < MAX_MODULE_LINK_SHARE * chars
+
+
+def _text_container(root, lines: list[str]):
+    """The nearest classed ancestor of a <p> that holds one of the first long extracted lines."""
+    for line in [l for l in lines if len(l) >= MIN_MODULE_LINE][:3]:
+        try:
+            found = _PROBE(root, start=line[:60])
+        except (etree.XPathEvalError, ValueError):
+            continue
+        if len(found) != 1:
+            continue
+        for el in found[0].iterancestors():
+            if el.tag in ("body", "html"):
+                break
+            if el.get("class"):
+                return el
+        return None
+    return None
 
 
 def render_lines(root) -> list[str]:

@@ -272,6 +272,36 @@ def test_two_links_or_a_list_that_is_most_of_the_text_stay(monkeypatch):
     assert [b.text for b in H.extract(related_page()).blocks] == mostly_links
 
 
+MODULES = [
+    [p, f"In the {n} part of the report, the council set out the timetable, the budget and the people in charge of the work, line by line and district by district, for all to read."]
+    for p, n in zip(PARAS, ("first", "second", "third", "fourth"))
+]
+
+
+def module_page(teaser_module: str = "") -> str:
+    modules = "".join(
+        '<div class="editorial-module"><div class="text-body">' + "".join(f"<p>{p}</p>" for p in m) + f'</div></div><figure><img src="x{i}.jpg"></figure>'
+        for i, m in enumerate(MODULES)
+    )
+    return article_page(extra_body=f"<section>{modules}{teaser_module}</section>").replace("".join(f"<p>{p}</p>" for p in PARAS), "", 1)
+
+
+def test_left_out_modules_of_the_article_are_put_back_in_page_order(monkeypatch):
+    # the extractor settled on the third module only
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: list(MODULES[2]))
+    blocks = [b.text for b in H.extract(module_page()).blocks]
+    assert blocks == [line for m in MODULES for line in m]
+
+
+def test_modules_that_are_teasers_or_links_stay_out(monkeypatch):
+    linked = " ".join(MODULES[0]).replace("city", "town")
+    teasers = f'<div class="editorial-module"><div class="text-body"><p><a href="/o">{linked}</a></p></div></div>'
+    everything = [line for m in MODULES for line in m]
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=False: list(everything))
+    blocks = [b.text for b in H.extract(module_page(teasers)).blocks]
+    assert blocks == everything  # the linked module is not added, the others are not doubled
+
+
 def test_title_from_og_title():
     page = article_page(head='<meta property="og:title" content="Tram extension approved">')
     assert clean_document(page).title == "Tram extension approved"
