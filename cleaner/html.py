@@ -327,8 +327,10 @@ LINK_LINE_SHARE = 0.4
 MAX_PLAIN_RUN = 2
 MAX_LINK_LIST_SHARE = 0.5
 MIN_LINK_WORDS = 3  # "Read more", "Home": not headlines
-_PREFIX = 20
 _LINKS = etree.XPath("//a")
+# the links whose text starts the line; asked only of the few lines at the
+# end, it spares reading every link of the page
+_LINK_STARTING = etree.XPath("//a[string-length(normalize-space(.)) >= 10 and starts-with($line, normalize-space(.))]")
 _NORMALIZED = etree.XPath("normalize-space(.)")
 
 
@@ -336,16 +338,12 @@ def split_trailing_link_list(root, lines: list[str]) -> tuple[list[str], list[st
     """(lines without a trailing list of linked headlines, that list)."""
     if len(lines) < MIN_LINK_LINES + 1:
         return lines, []
-    by_prefix: dict[str, list[str]] = {}  # link texts by their first _PREFIX chars
-    for a in _LINKS(root):
-        text = _NORMALIZED(a)
-        if len(text.split()) >= MIN_LINK_WORDS:
-            by_prefix.setdefault(text[:_PREFIX], []).append(text)
-
     def linked(line: str) -> bool:  # a link's text, or a link's text then its teaser
-        if line in by_prefix.get(line, ()):
-            return True
-        return any(line.startswith(text) for text in by_prefix.get(line[:_PREFIX], ()))
+        try:
+            texts = _LINK_STARTING(root, line=line)
+        except (etree.XPathEvalError, ValueError):
+            return False
+        return any(len(_NORMALIZED(a).split()) >= MIN_LINK_WORDS for a in texts)
 
     start, end, linked_count, plain_run = None, None, 0, 0
     for i in range(len(lines) - 1, -1, -1):
