@@ -302,6 +302,16 @@ def test_modules_that_are_teasers_or_links_stay_out(monkeypatch):
     assert blocks == everything  # the linked module is not added, the others are not doubled
 
 
+def test_parsed_tree_offers_the_lxml_html_api():
+    # trafilatura calls text_content() and drop_tree() on any element it meets
+    root = H.parse(article_page(extra_body="<form><input name='q'></form>"))
+    for el in root.iter("form", "input", "p", "article"):
+        assert isinstance(el, lxml_html.HtmlElement)
+    root.find(".//form").drop_tree()
+    assert root.find(".//form") is None
+    assert PARAS[0] in root.text_content()
+
+
 def test_title_from_og_title():
     page = article_page(head='<meta property="og:title" content="Tram extension approved">')
     assert clean_document(page).title == "Tram extension approved"
