@@ -6,7 +6,10 @@ person reads). The pipeline calls them in a fixed order; see pipeline.py.
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .features import TextStats
 
@@ -24,6 +27,9 @@ OUTSIDE_ARTICLE = Heuristic("outside-article", "outside the article's prose regi
 SHORT_LINE_RUN = Heuristic("short-line-run", "in a run of short title-like lines (menu, link list, teasers)")
 NOT_PROSE = Heuristic("not-prose", "too short or too list-like to be article text")
 LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
+
+BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
+BYLINE_MAX_CHARS = 120
 
 # Prose thresholds (jusText uses 70 chars / 0.30 stop-word density for "good";
 # page dumps carry many one-sentence paragraphs, so the bar is lower here).
@@ -145,7 +151,31 @@ def find_tail(start, end, scores, stats, hits) -> int | None:
     return None
 
 
-def find_headline(start: int, norms: list[str], stats: list[TextStats], verdicts) -> int | None:
+@functools.lru_cache(maxsize=1)
+def _byline_pattern() -> re.Pattern:
+    intros = []
+    with open(BYLINE_INTROS_FILE, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                intros.append(re.escape(line).replace(r"\ ", r"\s*"))
+    intros.sort(key=len, reverse=True)  # "written by" before "by"
+    name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word ("O'Neill", "J.")
+    particle = r"(?:de|da|di|do|dos|das|del|della|van|von|der|den|du|la|le|y|e|and|und|et)"
+    return re.compile(
+        rf"^(?i:{'|'.join(intros)})(?:\s+|(?<=:)\s*){name}(?:\s+(?:{particle}\s+){{0,2}}{name}){{0,3}}"
+        # nothing more, or a separator and a date, a place or a role
+        rf"\s*(?:$|[,|–—·•/(-].{{0,60}}$)"
+    )
+
+
+def is_byline(text: str) -> bool:
+    """"By Maggie Trelawny | September 18, 2024", "Von Hanna Riedl", "Par Julien Ferrand, le 22 février"."""
+    text = text.strip()
+    return len(text) <= BYLINE_MAX_CHARS and _byline_pattern().match(text) is not None
+
+
+def find_headline(start: int, norms: list[str], stats: list[TextStats], verdicts, bylines=None) -> int | None:
     """The headline: the best title-like block shortly before the first prose block.
 
     A block the page repeats (the dump shows the headline twice) is a strong
@@ -154,8 +184,8 @@ def find_headline(start: int, norms: list[str], stats: list[TextStats], verdicts
     best, best_score = None, 0.0
     lo = max(0, start - HEADLINE_LOOKBACK)
     for i in range(start - 1, lo - 1, -1):
-        if verdicts[i] is not None:
-            continue
+        if verdicts[i] is not None or (bylines is not None and bylines[i]):
+            continue  # a byline under the headline is not the headline
         score = headline_score(stats[i])
         if score <= 0:
             continue

@@ -107,7 +107,7 @@ class Layout:
     headline: int | None
     runs: list[bool]  # in a run of short title-like lines
     title_like: list[bool]  # could be a headline by its shape
-    protected: list[bool]  # attribution (a keep rule) next to the article
+    protected: list[bool]  # attribution (a keep rule, a byline) next to the article
 
 
 def analyse(page: Page) -> Layout:
@@ -149,7 +149,8 @@ def analyse(page: Page) -> Layout:
         end = min(end, tail)
 
     # 4. the headline, and the chrome before it
-    headline = H.find_headline(start, page.norms, stats, verdicts)
+    bylines = [H.is_byline(b.text) for b in page.blocks]
+    headline = H.find_headline(start, page.norms, stats, verdicts, bylines)
     first = headline if headline is not None else start
     for i in range(first):
         # prose before the headline is judged below like any block outside the region
@@ -166,6 +167,8 @@ def analyse(page: Page) -> Layout:
         s = stats[i]
         if hits[i] is not None and hits[i].action == "keep" and H.next_to_article(i, start, end, verdicts):
             protected[i] = True
+        elif bylines[i] and (H.next_to_article(i, start, end, verdicts) or (headline is not None and headline < i < start)):
+            protected[i] = True  # the byline under the headline or closing the body
         elif start <= i < end:
             if runs[i]:
                 verdicts[i] = Verdict(H.SHORT_LINE_RUN.id, H.SHORT_LINE_RUN.reason)
