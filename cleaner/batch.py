@@ -17,6 +17,9 @@ any other name gets `.txt` appended (`x.dump` -> `x.dump.txt`). When several
 inputs of one folder would make the same output (`x.txt` and `x.html.gz`), the
 one whose suffix comes first in `SUFFIX_PREFERENCE` is cleaned (the text dump)
 and the others are skipped rows naming it.
+
+JSON Lines files (`.jsonl`, `.jsonl.gz`) hold one page per line: their output
+is `x.jsonl`, one object per record with the cleaned result added (see jsonl.py).
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
-DEFAULT_GLOBS = ("*.txt", "*.html", "*.htm", "*.html.gz")
-# Suffixes replaced by `.txt` in output names, in order of preference when two
-# inputs of one folder map to the same output: the text dump wins over HTML.
-SUFFIX_PREFERENCE = (".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm.gz", ".gz")
+DEFAULT_GLOBS = ("*.txt", "*.html", "*.htm", "*.html.gz", "*.jsonl", "*.jsonl.gz")
+# Suffixes replaced by `.txt` in output names (`.jsonl` by `.jsonl`), in order of
+# preference when two inputs of one folder map to the same output: the text dump
+# wins over HTML, the plain file over its gzip.
+SUFFIX_PREFERENCE = (".txt", ".html", ".htm", ".txt.gz", ".html.gz", ".htm.gz", ".jsonl", ".jsonl.gz", ".gz")
 
 # A page dump is a few kilobytes; anything past this (after decompression) is
 # not a page, and reading it whole would starve the other workers.
@@ -73,6 +77,8 @@ class BatchOptions:
     kind: str | None = None  # "text" / "html" to override detection
     templates: str | None = None  # learned site templates file
     force: bool = False  # redo outputs that are already up to date
+    jsonl_field: str | None = None  # JSONL: the field holding the page (None: text, html, content, raw)
+    jsonl_url_field: str = "url"  # JSONL: the field holding the page's URL
 
 
 class Planned(NamedTuple):
@@ -92,7 +98,11 @@ class UsageError(ValueError):
 
 
 def output_name(name: str) -> str:
-    """`x.html.gz` -> `x.txt`, `x.txt` -> `x.txt`, `x.dump` -> `x.dump.txt`."""
+    """`x.html.gz` -> `x.txt`, `x.txt` -> `x.txt`, `x.dump` -> `x.dump.txt`, `x.jsonl.gz` -> `x.jsonl`."""
+    from . import jsonl
+
+    if jsonl.is_jsonl(name):
+        return jsonl.output_name(name)
     suffix = _page_suffix(name)
     if suffix and len(name) > len(suffix):
         return name[: -len(suffix)] + ".txt"
@@ -314,6 +324,10 @@ def up_to_date(in_path: str, out_path: str) -> bool:
 
 def process_file(in_path: str, out_path: str, options: BatchOptions = BatchOptions()) -> dict:
     """Clean one file into out_path (atomically); return its report row. Never raises."""
+    from . import jsonl
+
+    if jsonl.is_jsonl(in_path):
+        return jsonl.process_jsonl(in_path, out_path, options)
     started = time.perf_counter()
     row = new_row(in_path, out_path)
     try:

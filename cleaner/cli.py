@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         description=(
             "Clean every page under IN_DIR into OUT_DIR, mirroring the tree. Outputs are text: "
             "the page suffix (.txt, .html, .htm, with or without .gz) becomes .txt. "
+            "JSON Lines files (.jsonl, .jsonl.gz) hold one page per record and give x.jsonl, "
+            "each record with its result under \"cleaned\". "
             "Outputs newer than their input are skipped unless --force. Writes are atomic."
         ),
         epilog="Exit codes: 0 ok (skips are fine), 1 some files failed, 2 usage error.",
@@ -57,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-j", "--jobs", type=_positive_int, metavar="N", help="worker processes (default: all cores)")
     b.add_argument(
         "--glob", action="append", default=[], metavar="PATTERN",
-        help="file names to clean, case-insensitive; repeatable (default: *.txt *.html *.htm *.html.gz)",
+        help="file names to clean, case-insensitive; repeatable "
+        "(default: *.txt *.html *.htm *.html.gz *.jsonl *.jsonl.gz)",
     )
     b.add_argument("--report", metavar="FILE", help="write one JSON line per file (path, status, counts, reasons, error)")
     b.add_argument("--force", action="store_true", help="redo outputs that are already up to date")
@@ -84,7 +87,10 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser(
         "clean", parents=[common, page], help="clean one file (or stdin) to stdout",
-        description="Clean one page dump or HTML page and print the article.",
+        description=(
+            "Clean one page dump or HTML page and print the article. A JSON Lines file "
+            "(.jsonl, .jsonl.gz) prints one JSON object per record, its result under \"cleaned\"."
+        ),
     )
     c.add_argument("file", metavar="FILE", help="the page, or - for stdin")
     c.add_argument("--json", action="store_true", help="print the full result (text, title, kept, removed with reasons) as JSON")
@@ -111,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from . import learn_cli
 
+    learn_cli.add_jsonl_arguments(b)
+    learn_cli.add_jsonl_arguments(c)
     learn_cli.add_parser(sub)
     return parser
 
@@ -247,6 +255,8 @@ def _batch_options(args, learned: str | None):
         kind=args.kind,
         templates=os.path.abspath(args.templates) if args.templates else learned,
         force=args.force,
+        jsonl_field=args.jsonl_field,
+        jsonl_url_field=args.jsonl_url_field,
     )
 
 
@@ -300,11 +310,13 @@ def _batch_dask(args) -> int:
         dask_engine.check_locations(args.in_dir, args.out_dir)
     except UsageError as exc:
         raise _Usage(str(exc)) from None
-    from .learn_cli import LEARN_BY_DEFAULT, describe_file
+    from .learn_cli import LEARN_BY_DEFAULT, describe_file, jsonl_fields
 
     learned = None
     if (LEARN_BY_DEFAULT if args.learn is None else args.learn) and not args.templates:
-        learned = dask_engine.learn_for_batch(args.in_dir, globs=tuple(args.glob) or None, progress=progress)
+        learned = dask_engine.learn_for_batch(
+            args.in_dir, globs=tuple(args.glob) or None, progress=progress, fields=jsonl_fields(args),
+        )
         if not args.quiet:
             print(f"learned: {describe_file(learned)}", file=sys.stderr)
     options = _batch_options(args, learned)
@@ -325,12 +337,12 @@ def _batch_dask(args) -> int:
 
 def _learn_for_batch(args, progress: bool) -> str | None:
     """`batch --learn` (the default unless --templates): a temporary templates file, or None."""
-    from .learn_cli import LEARN_BY_DEFAULT, describe_file, learn_for_batch
+    from .learn_cli import LEARN_BY_DEFAULT, describe_file, jsonl_fields, learn_for_batch
 
     learn = LEARN_BY_DEFAULT if args.learn is None else args.learn
     if not learn or args.templates or not os.path.isdir(args.in_dir):
         return None
-    path = learn_for_batch(args.in_dir, globs=tuple(args.glob) or None, progress=progress)
+    path = learn_for_batch(args.in_dir, globs=tuple(args.glob) or None, progress=progress, fields=jsonl_fields(args))
     if not args.quiet:
         print(f"learned: {describe_file(path)}", file=sys.stderr)
     return path
@@ -339,6 +351,8 @@ def _learn_for_batch(args, progress: bool) -> str | None:
 def _clean(args) -> int:
     rulesets = _load_rules(args.rules)
     _check_templates(args.templates)
+    if _is_jsonl(args.file):
+        return _clean_jsonl(args)
     try:
         doc = _document(args, rulesets)
     except _PageError as exc:
@@ -349,6 +363,50 @@ def _clean(args) -> int:
     else:
         _write_stdout(doc.text + "\n" if doc.text else "")
     return EXIT_OK
+
+
+def _is_jsonl(path: str) -> bool:
+    from .jsonl import is_jsonl
+
+    return path != "-" and is_jsonl(path)
+
+
+def _clean_jsonl(args) -> int:
+    """`cleaner clean x.jsonl`: every record, cleaned, to stdout as JSON Lines (as `batch` writes
+    them). Exit 1 when a record could not be cleaned (its line says why) or the file broke."""
+    from .batch import BatchOptions, InputError
+    from .jsonl import clean_stream, open_binary, sniff
+
+    if args.url:
+        raise _Usage(f"{args.file}: --url names one page's address; JSONL records carry their own "
+                     f"(--jsonl-url-field NAME, default: url)")
+    if not os.path.exists(args.file):
+        raise _Usage(f"{args.file}: no such file")
+    options = BatchOptions(
+        rules=tuple(args.rules), kind=args.kind, templates=args.templates,
+        jsonl_field=args.jsonl_field, jsonl_url_field=args.jsonl_url_field,
+    )
+    try:
+        sniff(args.file, args.file)
+        with open_binary(args.file) as f:
+            totals = clean_stream(f, _write_stdout_bytes, options)
+    except InputError as exc:
+        print(f"cleaner: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except BrokenPipeError:  # `cleaner clean x.jsonl | head`: main() handles it
+        raise
+    except (OSError, EOFError, ValueError) as exc:  # a read or gzip failure midway
+        print(f"cleaner: {args.file}: cannot read: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if totals.failed:
+        print(f"cleaner: {args.file}: {totals.failed} of {totals.records} records could not be cleaned "
+              f"(first: {totals.first_error})", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _write_stdout_bytes(data: bytes) -> None:
+    sys.stdout.buffer.write(data)
 
 
 def _use_color(args) -> bool:
@@ -363,6 +421,9 @@ def _explain(args) -> int:
 
     rulesets = _load_rules(args.rules)
     _check_templates(args.templates)
+    if _is_jsonl(args.file):
+        raise _Usage(f"{args.file}: explain shows one page and a JSONL file holds many; "
+                     f"`cleaner clean {args.file}` gives every record's result (counts, removal reasons)")
     try:
         doc = _document(args, rulesets)
     except _PageError as exc:

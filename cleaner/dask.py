@@ -432,12 +432,12 @@ def iter_url_pages(in_url: str, globs=None) -> Iterator[tuple[str, str, str | No
         yield item.in_path, text, url
 
 
-def learn_for_batch(in_dir: str, globs=None, progress: bool = False) -> str:
+def learn_for_batch(in_dir: str, globs=None, progress: bool = False, fields=None) -> str:
     """Learn templates from a local folder or fsspec URL on the client: a temp file path."""
     from . import learn_cli
 
     if not is_url(in_dir):
-        return learn_cli.learn_for_batch(in_dir, globs=globs, progress=progress)
+        return learn_cli.learn_for_batch(in_dir, globs=globs, progress=progress, fields=fields)
     from .templates import learn_pages
 
     templates = learn_pages((text, url) for _, text, url in iter_url_pages(in_dir, globs))

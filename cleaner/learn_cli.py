@@ -9,6 +9,8 @@ A page's URL, when known, groups it by site (the host without `www.`):
   - a manifest `urls.tsv` at the top of the folder: one `relative/path<TAB>url`
     a line (`#` comments and a `path<TAB>url` header are ignored); the sidecar
     wins when both name a page.
+  - a JSON Lines file (`.jsonl`, `.jsonl.gz`) holds one page per record, its
+    URL in the record's `url` field (see jsonl.py).
 Pages without a URL are grouped by the chrome they share (see templates.py).
 Text dumps are learned from; HTML pages are cleaned with the templates but
 not learned from (their blocks are not the dump's lines). Each page is read,
@@ -83,18 +85,26 @@ def sidecar_url(path: str) -> str | None:
     return first[0].strip() if first else None
 
 
-def iter_pages(root: str, globs=None) -> Iterator[tuple[str, str, str | None]]:
+def iter_pages(root: str, globs=None, fields=None) -> Iterator[tuple[str, str, str | None]]:
     """(path, dump text, url or None) for every readable text dump under root, streamed.
 
     The same files a batch of root cleans (same globs, `*.expected.txt` gold
-    files left out); unreadable, binary and HTML files are passed over.
+    files left out); unreadable, binary and HTML files are passed over. Each
+    record of a JSONL file is a page (path `x.jsonl:LINE`, URL from its url
+    field; `fields`: a jsonl.Fields naming other fields).
     """
+    from . import jsonl
     from .batch import DEFAULT_GLOBS, InputError, decode_input, plan, read_input
     from .document import detect_kind
 
     manifest = read_manifest(root)
     for item in plan(root, root, globs or DEFAULT_GLOBS):
         if item.status is not None or item.in_path.endswith(".expected.txt"):
+            continue
+        if jsonl.is_jsonl(item.in_path):
+            for where, text, url in jsonl.iter_pages(item.in_path, fields or jsonl.Fields()):
+                if detect_kind(text) == "text":
+                    yield where, text, url
             continue
         try:
             text = decode_input(read_input(item.in_path), item.in_path)
@@ -108,7 +118,7 @@ def iter_pages(root: str, globs=None) -> Iterator[tuple[str, str, str | None]]:
         yield item.in_path, text, url
 
 
-def learn_folder(root: str, *, use_urls: bool = True, globs=None, progress: bool = False) -> Templates:
+def learn_folder(root: str, *, use_urls: bool = True, globs=None, progress: bool = False, fields=None) -> Templates:
     """Learn the templates of every site in a folder tree (one streamed pass)."""
     learner = TemplateLearner()
     bar = None
@@ -117,7 +127,7 @@ def learn_folder(root: str, *, use_urls: bool = True, globs=None, progress: bool
 
         bar = tqdm(unit="page", desc="learning", dynamic_ncols=True, file=sys.stderr)
     try:
-        for _, text, url in iter_pages(root, globs):
+        for _, text, url in iter_pages(root, globs, fields):
             learner.add(text, url if use_urls else None)
             if bar:
                 bar.update(1)
@@ -142,9 +152,9 @@ def describe_file(path: str) -> str:
     return describe(load_templates(path))
 
 
-def learn_for_batch(in_dir: str, globs=None, progress: bool = False) -> str:
+def learn_for_batch(in_dir: str, globs=None, progress: bool = False, fields=None) -> str:
     """Learn from in_dir into a temporary templates file; return its path (caller removes it)."""
-    templates = learn_folder(in_dir, globs=globs, progress=progress)
+    templates = learn_folder(in_dir, globs=globs, progress=progress, fields=fields)
     fd, path = tempfile.mkstemp(prefix="cleaner-templates-", suffix=".toml")
     os.close(fd)
     templates.save(path)
@@ -154,13 +164,35 @@ def learn_for_batch(in_dir: str, globs=None, progress: bool = False) -> str:
 # ---------------------------------------------------------------- the command
 
 
+def add_jsonl_arguments(p) -> None:
+    """The JSONL field options, shared by `learn`, `batch` and `clean`."""
+    from .jsonl import TEXT_FIELDS, URL_FIELD
+
+    p.add_argument(
+        "--jsonl-field", metavar="NAME",
+        help=f"JSONL input: the record field holding the page (default: the first of {', '.join(TEXT_FIELDS)})",
+    )
+    p.add_argument(
+        "--jsonl-url-field", metavar="NAME", default=URL_FIELD,
+        help=f"JSONL input: the record field holding the page's URL (default: {URL_FIELD})",
+    )
+
+
+def jsonl_fields(args):
+    from .jsonl import Fields
+
+    return Fields(args.jsonl_field, args.jsonl_url_field)
+
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "learn", help="learn site templates from a folder of pages",
         description=(
             "Learn, per site, the blocks that recur across its pages (menus, site name, footers, "
             "most-read lists) and save them as a templates file for `clean`/`batch --templates`. "
-            "Sites are told apart by URL (x.url sidecar files or a urls.tsv manifest) or, "
+            "Sites are told apart by URL (x.url sidecar files, a urls.tsv manifest, or the url field "
+            "of JSONL records) or, "
             "without one, by the chrome the pages share."
         ),
     )
@@ -168,8 +200,10 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="templates file to write (TOML)")
     p.add_argument(
         "--glob", action="append", default=[], metavar="PATTERN",
-        help="file names to learn from, case-insensitive; repeatable (default: *.txt *.html *.htm *.html.gz)",
+        help="file names to learn from, case-insensitive; repeatable "
+        "(default: *.txt *.html *.htm *.html.gz *.jsonl *.jsonl.gz)",
     )
+    add_jsonl_arguments(p)
     p.add_argument("--no-urls", action="store_true", help="ignore URLs: group pages by shared chrome only")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
@@ -181,7 +215,7 @@ def run(args) -> int:
         return 2
     templates = learn_folder(
         args.in_dir, use_urls=not args.no_urls, globs=tuple(args.glob) or None,
-        progress=not args.quiet and sys.stderr.isatty(),
+        progress=not args.quiet and sys.stderr.isatty(), fields=jsonl_fields(args),
     )
     try:
         templates.save(args.output)
