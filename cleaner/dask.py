@@ -289,8 +289,43 @@ def write_url(fs, path: str, url: str, text: str) -> None:
                 pass
 
 
+class FsFiles:
+    """jsonl.LocalFiles over fsspec: a JSONL output is streamed into a temp name beside
+    it, then the file system's `mv` puts it in place (as write_url does)."""
+
+    def __init__(self, fs_in, p_in: str, fs_out, p_out: str):
+        self.fs_in, self.in_path, self.fs_out, self.out_path = fs_in, p_in, fs_out, p_out
+        self._tmp: str | None = None
+
+    def up_to_date(self) -> bool:
+        return _url_up_to_date(self.fs_in, self.in_path, self.fs_out, self.out_path)
+
+    def opener(self, path: str, mode: str):
+        return self.fs_in.open(path, mode)
+
+    def open_temp(self):
+        parent = posixpath.dirname(self.out_path)
+        self._tmp = posixpath.join(parent, f".{posixpath.basename(self.out_path)}.{uuid.uuid4().hex[:8]}{TEMP_SUFFIX}")
+        if parent:
+            self.fs_out.makedirs(parent, exist_ok=True)
+        return self.fs_out.open(self._tmp, "wb")
+
+    def commit(self) -> None:
+        self.fs_out.mv(self._tmp, self.out_path)
+        self._tmp = None
+
+    def discard(self) -> None:
+        if self._tmp is not None:
+            try:
+                self.fs_out.rm(self._tmp)
+            except Exception:
+                pass
+            self._tmp = None
+
+
 def process_url(in_url: str, out_url: str, options: BatchOptions = BatchOptions()) -> dict:
     """`batch.process_file` for fsspec URLs: the same row, never raises."""
+    from . import jsonl
     from .batch import _extra
 
     started = time.perf_counter()
@@ -298,6 +333,8 @@ def process_url(in_url: str, out_url: str, options: BatchOptions = BatchOptions(
     try:
         fs_in, p_in = _fs(in_url)
         fs_out, p_out = _fs(out_url)
+        if jsonl.is_jsonl(p_in):
+            return jsonl.process_jsonl(in_url, out_url, options, FsFiles(fs_in, p_in, fs_out, p_out))
         if not options.force and _url_up_to_date(fs_in, p_in, fs_out, p_out):
             row.update(status=SKIPPED, note="up to date (output newer than input; --force redoes it)")
             return row
@@ -391,8 +428,9 @@ def remove_leftover_url_temps(out_url: str) -> int:
     return removed
 
 
-def iter_url_pages(in_url: str, globs=None) -> Iterator[tuple[str, str, str | None]]:
+def iter_url_pages(in_url: str, globs=None, fields=None) -> Iterator[tuple[str, str, str | None]]:
     """learn_cli.iter_pages over fsspec: (url, dump text, page url or None), streamed."""
+    from . import jsonl
     from .document import detect_kind
     from .learn_cli import MANIFEST, MAX_URL_BYTES, SIDECAR_SUFFIX, _page_stem
 
@@ -414,6 +452,11 @@ def iter_url_pages(in_url: str, globs=None) -> Iterator[tuple[str, str, str | No
         if item.status is not None or item.in_path.endswith(".expected.txt"):
             continue
         _, path = _fs(item.in_path)
+        if jsonl.is_jsonl(path):
+            for where, text, url in jsonl.iter_pages(path, fields or jsonl.Fields(), fs.open):
+                if detect_kind(text) == "text":  # each record a page, as learn_cli.iter_pages reads them
+                    yield item.in_path + where[len(path):], text, url
+            continue
         try:
             text = decode_input(read_url(fs, path, item.in_path), item.in_path)
         except (InputError, ValueError):
@@ -440,7 +483,7 @@ def learn_for_batch(in_dir: str, globs=None, progress: bool = False, fields=None
         return learn_cli.learn_for_batch(in_dir, globs=globs, progress=progress, fields=fields)
     from .templates import learn_pages
 
-    templates = learn_pages((text, url) for _, text, url in iter_url_pages(in_dir, globs))
+    templates = learn_pages((text, url) for _, text, url in iter_url_pages(in_dir, globs, fields))
     fd, path = tempfile.mkstemp(prefix="cleaner-templates-", suffix=".toml")
     os.close(fd)
     templates.save(path)

@@ -300,36 +300,78 @@ def clean_stream(f_in, write: Callable[[bytes], object], options) -> Totals:
     return totals
 
 
-def process_jsonl(in_path: str, out_path: str, options) -> dict:
-    """`batch.process_file` for a JSONL file: clean it into out_path atomically; the row. Never raises."""
-    from .batch import FAILED, OK, SKIPPED, TEMP_SUFFIX, InputError, OutputError, new_row, up_to_date
+class LocalFiles:
+    """Where process_jsonl reads and writes: local paths, a temp file beside the output
+    renamed over it. The Dask engine gives an fsspec equivalent (same methods)."""
+
+    def __init__(self, in_path: str, out_path: str):
+        self.in_path, self.out_path = in_path, out_path
+        self._tmp: str | None = None
+
+    def up_to_date(self) -> bool:
+        from .batch import up_to_date
+
+        return up_to_date(self.in_path, self.out_path)
+
+    def opener(self, path: str, mode: str):
+        return open(path, mode)
+
+    def open_temp(self):
+        from .batch import TEMP_SUFFIX
+
+        folder = os.path.dirname(self.out_path) or "."
+        os.makedirs(folder, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(self.out_path) + ".", suffix=TEMP_SUFFIX)
+        return os.fdopen(fd, "wb")
+
+    def commit(self) -> None:
+        os.replace(self._tmp, self.out_path)
+        self._tmp = None
+
+    def discard(self) -> None:
+        if self._tmp is not None:
+            try:
+                os.unlink(self._tmp)
+            except OSError:
+                pass
+            self._tmp = None
+
+
+def process_jsonl(in_path: str, out_path: str, options, files=None) -> dict:
+    """`batch.process_file` for a JSONL file: clean it into out_path atomically; the row. Never raises.
+
+    files: where to read and write (LocalFiles by default).
+    """
+    from .batch import FAILED, OK, SKIPPED, InputError, OutputError, new_row
 
     started = time.perf_counter()
     row = new_row(in_path, out_path)
-    tmp = None
+    files = files or LocalFiles(in_path, out_path)
     try:
-        if not options.force and up_to_date(in_path, out_path):
+        if not options.force and files.up_to_date():
             row.update(status=SKIPPED, note="up to date (output newer than input; --force redoes it)")
             return row
-        sniff(in_path, in_path)
-        folder = os.path.dirname(out_path) or "."
+        sniff(files.in_path, in_path, files.opener)
         try:
-            os.makedirs(folder, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(out_path) + ".", suffix=TEMP_SUFFIX)
-            out = os.fdopen(fd, "wb")
+            out = files.open_temp()
         except OSError as exc:
-            raise OutputError(f"{out_path}: cannot write output ({exc.filename or out_path}): {exc.strerror or exc}") from None
-        with out, open_binary(in_path) as f_in:
+            raise OutputError(f"{out_path}: cannot write output ({getattr(exc, 'filename', None) or out_path}): "
+                              f"{exc.strerror or exc}") from None
+        try:
+            f_in = open_binary(files.in_path, files.opener)
+        except OSError as exc:
+            out.close()
+            raise InputError(f"{in_path}: cannot read: {exc.strerror or exc}") from None
+        with out, f_in:
             totals = _clean_into(f_in, out, in_path, out_path, options)
         row.update(totals.row_fields())
         if totals.all_failed():
             row.update(status=FAILED, error=_none_cleaned(in_path, totals))
             return row
         try:
-            os.replace(tmp, out_path)
+            files.commit()
         except OSError as exc:
             raise OutputError(f"{out_path}: cannot write output: {exc.strerror or exc}") from None
-        tmp = None
         row["status"] = OK
         if totals.failed:
             row["note"] = _some_failed(totals)
@@ -338,11 +380,7 @@ def process_jsonl(in_path: str, out_path: str, options) -> dict:
     except Exception as exc:  # a bug: a row, not a dead run
         row.update(status=FAILED, error=f"{in_path}: {type(exc).__name__}: {exc}")
     finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+        files.discard()
         row["seconds"] = round(time.perf_counter() - started, 4)
     return row
 

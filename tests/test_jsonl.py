@@ -9,6 +9,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from cleaner import jsonl
 from cleaner.batch import BatchOptions, plan, process_file, run_rows
 from cleaner.cli import main
@@ -240,3 +242,19 @@ def test_clean_prints_each_record_as_jsonl_and_explain_points_to_it(tmp_path, ca
 def test_process_file_never_raises_on_a_missing_jsonl(tmp_path):
     row = process_file(str(tmp_path / "gone.jsonl"), str(tmp_path / "out" / "gone.jsonl"))
     assert row["status"] == "failed" and "gone.jsonl: cannot read" in row["error"]
+
+
+def test_dask_engine_reads_jsonl_over_fsspec_urls(tmp_path):
+    pytest.importorskip("fsspec")
+    from cleaner import dask as dask_engine
+    write_jsonl(tmp_path / "in" / "p.jsonl.gz", [{"id": 1, "url": "https://a.example/1", "text": DUMP}, "bad"], gz=True)
+    items = list(dask_engine.plan_urls(f"file://{tmp_path / 'in'}", f"file://{tmp_path / 'out'}"))
+    assert [Path(i.out_path).name for i in items] == ["p.jsonl"]
+    [row] = dask_engine.clean_partition(items, BatchOptions())
+    assert row["status"] == "ok" and row["records"] == 2 and row["records_failed"] == 1
+    out = read_jsonl(tmp_path / "out" / "p.jsonl")
+    assert PROSE in out[0]["cleaned"]["text"] and out[1]["cleaned"]["error"].startswith("line 2: not JSON")
+    assert os.listdir(tmp_path / "out") == ["p.jsonl"]  # the temp name was moved over the output
+    assert dask_engine.clean_partition(items, BatchOptions())[0]["status"] == "skipped"
+    pages = list(dask_engine.iter_url_pages(f"file://{tmp_path / 'in'}"))
+    assert [(p.endswith("p.jsonl.gz:1"), u) for p, _, u in pages] == [(True, "https://a.example/1")]
