@@ -158,7 +158,7 @@ def parse_record(number: int, line: bytes | None, fields: Fields = Fields()) -> 
     if not decoded.strip():
         return None
     try:
-        obj = json.loads(decoded)
+        obj = json.loads(decoded.rstrip("\r\n"))  # the newline is no part of the record
     except ValueError as exc:
         return Record(number, None, None, None, f"{where}: not JSON: {exc}")
     if not isinstance(obj, dict):
