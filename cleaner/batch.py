@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import fnmatch
 import gzip
+import multiprocessing
 import os
 import signal
 import stat
@@ -439,11 +440,23 @@ def remove_leftover_temps(out_dir: str) -> int:
 # ---------------------------------------------------------------- the local engine
 
 
-def _worker_init() -> None:
+# Set in a pool worker: the Event its parent sets when the run stops early.
+_STOP = None
+
+
+def _worker_init(stop=None) -> None:
     # Ctrl-C goes to the whole process group; the parent decides what happens,
     # a worker finishes (or loses) its current file atomically either way.
+    global _STOP
+    _STOP = stop
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
+
+
+def stop_requested() -> bool:
+    """The run this worker serves was stopped (Ctrl-C, SIGTERM): a long file (a big JSONL,
+    checked between records) gives up at once instead of keeping the parent waiting."""
+    return _STOP is not None and _STOP.is_set()
 
 
 def _die_with_parent() -> None:
@@ -506,7 +519,8 @@ def run_rows(items, options: BatchOptions, jobs: int = 1) -> Iterator[dict]:
         return
     chunks = _chunks((i for i in items), CHUNK_SIZE)
     limit = jobs * CHUNKS_IN_FLIGHT_PER_WORKER
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    stop = multiprocessing.Event()
+    pool = _new_pool(jobs, stop)
     pending: dict = {}
     try:
         exhausted = False
@@ -525,7 +539,7 @@ def run_rows(items, options: BatchOptions, jobs: int = 1) -> Iterator[dict]:
                     try:
                         pending[pool.submit(_process_chunk, todo, options)] = todo
                     except BrokenProcessPool:
-                        pool = _restart(pool, jobs)
+                        pool = _restart(pool, jobs, stop)
                         pending[pool.submit(_process_chunk, todo, options)] = todo
             if not pending:
                 return
@@ -545,14 +559,19 @@ def run_rows(items, options: BatchOptions, jobs: int = 1) -> Iterator[dict]:
                 for future, chunk in list(pending.items()):
                     pending.pop(future)
                     yield from _lost_rows(chunk, "worker pool broke (a worker died) while this file was in flight")
-                pool = _restart(pool, jobs)
+                pool = _restart(pool, jobs, stop)
     finally:
+        stop.set()  # nothing is pending after a full run; after a stopped one, workers give up
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _restart(pool: ProcessPoolExecutor, jobs: int) -> ProcessPoolExecutor:
+def _new_pool(jobs: int, stop) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(stop,))
+
+
+def _restart(pool: ProcessPoolExecutor, jobs: int, stop) -> ProcessPoolExecutor:
     pool.shutdown(wait=False, cancel_futures=True)
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+    return _new_pool(jobs, stop)
 
 
 def default_jobs() -> int:

@@ -246,6 +246,10 @@ def dump_line(obj: dict) -> bytes:
         return (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
 
 
+class Stopped(Exception):
+    """The run was stopped while this file was being cleaned: its output is not written."""
+
+
 class Totals:
     """The report-row counts of one file, summed over its records."""
 
@@ -286,7 +290,7 @@ class Totals:
 
 def clean_stream(f_in, write: Callable[[bytes], object], options) -> Totals:
     """Clean every record of an open JSONL stream, writing each output line as it is made."""
-    from .batch import _rulesets
+    from .batch import _rulesets, stop_requested
     from .templates import resolve_templates
 
     fields = Fields(options.jsonl_field, options.jsonl_url_field)
@@ -294,6 +298,8 @@ def clean_stream(f_in, write: Callable[[bytes], object], options) -> Totals:
     templates = resolve_templates(options.templates) if options.templates else None
     totals = Totals()
     for record in iter_records(f_in, fields):
+        if stop_requested():
+            raise Stopped
         out = clean_record(record, kind=options.kind, rulesets=rulesets, templates=templates)
         totals.add(out[CLEANED_KEY])
         write(dump_line(out))
@@ -377,6 +383,8 @@ def process_jsonl(in_path: str, out_path: str, options, files=None) -> dict:
             row["note"] = _some_failed(totals)
     except (InputError, OutputError) as exc:
         row.update(status=FAILED, error=str(exc))
+    except Stopped:
+        row.update(status=FAILED, error=f"{in_path}: the run was stopped midway; no output written")
     except Exception as exc:  # a bug: a row, not a dead run
         row.update(status=FAILED, error=f"{in_path}: {type(exc).__name__}: {exc}")
     finally:

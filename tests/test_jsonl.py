@@ -258,3 +258,26 @@ def test_dask_engine_reads_jsonl_over_fsspec_urls(tmp_path):
     assert dask_engine.clean_partition(items, BatchOptions())[0]["status"] == "skipped"
     pages = list(dask_engine.iter_url_pages(f"file://{tmp_path / 'in'}"))
     assert [(p.endswith("p.jsonl.gz:1"), u) for p, _, u in pages] == [(True, "https://a.example/1")]
+
+
+def test_a_stopped_run_gives_up_a_long_file_between_records(tmp_path, monkeypatch):
+    import threading
+
+    from cleaner import batch
+
+    stop = threading.Event()
+    monkeypatch.setattr(batch, "_STOP", stop)
+    src = write_jsonl(tmp_path / "in" / "p.jsonl", [{"text": DUMP}] * 3)
+    out = tmp_path / "out" / "p.jsonl"
+    cleaned = []
+    real = jsonl.clean_record
+
+    def clean_then_stop(record, **kw):  # the run is stopped while record 1 is cleaned
+        cleaned.append(record.line)
+        stop.set()
+        return real(record, **kw)
+
+    monkeypatch.setattr(jsonl, "clean_record", clean_then_stop)
+    row = process_file(str(src), str(out))
+    assert row["status"] == "failed" and "stopped midway" in row["error"]
+    assert cleaned == [1] and os.listdir(tmp_path / "out") == []  # no output, no temp file
