@@ -10,6 +10,8 @@ plan is streamed and no graph of the whole corpus is ever built. Each task
 runs `batch.process_item` on its files (local paths shared by the workers) or
 `process_url` (fsspec URLs such as `file://`, `s3://`); the rows, outputs and
 summary are those of the local engine. Rows are written in completion order.
+A JSONL file is one item: its records are streamed on one worker (`FsFiles`
+gives jsonl.py the fsspec reads and writes for URLs).
 
 A worker lost mid-task has its partition rerun by Dask on another worker. The
 rerun rewrites the same outputs (atomic writes, same bytes) and reports them
