@@ -95,8 +95,20 @@ def open_binary(path: str, opener: Callable = open):
     """The file's bytes as a stream, gunzipped when the name ends in .gz."""
     f = opener(path, "rb")
     if path.lower().endswith(".gz"):
-        return gzip.GzipFile(fileobj=f, mode="rb")
+        return _GzipClosingSource(fileobj=f, mode="rb")
     return f
+
+
+class _GzipClosingSource(gzip.GzipFile):
+    """A GzipFile that also closes the file it reads (GzipFile leaves a passed-in one open)."""
+
+    def close(self) -> None:
+        source = self.fileobj
+        try:
+            super().close()
+        finally:
+            if source is not None:
+                source.close()
 
 
 def check_head(head: bytes, name: str) -> None:
