@@ -339,7 +339,6 @@ LINK_LINE_SHARE = 0.4
 MAX_PLAIN_RUN = 2
 MAX_LINK_LIST_SHARE = 0.5
 MIN_LINK_WORDS = 3  # "Read more", "Home": not headlines
-_LINKS = etree.XPath("//a")
 # the links whose text starts the line; asked only of the few lines at the
 # end, it spares reading every link of the page
 _LINK_STARTING = etree.XPath("//a[string-length(normalize-space(.)) >= 10 and starts-with($line, normalize-space(.))]")
@@ -350,6 +349,7 @@ def split_trailing_link_list(root, lines: list[str]) -> tuple[list[str], list[st
     """(lines without a trailing list of linked headlines, that list)."""
     if len(lines) < MIN_LINK_LINES + 1:
         return lines, []
+
     def linked(line: str) -> bool:  # a link's text, or a link's text then its teaser
         try:
             texts = _LINK_STARTING(root, line=line)
