@@ -401,13 +401,35 @@ class OutputError(Exception):
     """The output could not be written: the message names the path and the OS error."""
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# read once at import, before any thread runs: os.umask can only be read by setting it
+_UMASK = _current_umask()
+
+
+def temp_beside(path: str) -> tuple[int, str]:
+    """A new temp file beside path (fd, name), with the permissions a plain
+    open() would give the output (mkstemp makes it owner-only, 0600)."""
+    folder = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=TEMP_SUFFIX)
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
+    except OSError:
+        pass  # a file system without modes (some mounts): the temp file's mode stands
+    return fd, tmp
+
+
 def write_atomic(path: str, text: str) -> None:
     """Write to a temp file beside path, then rename over it: never a half file."""
     folder = os.path.dirname(path) or "."
     tmp = None
     try:
         os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=TEMP_SUFFIX)
+        fd, tmp = temp_beside(path)
         with os.fdopen(fd, "wb") as f:
             f.write(text.encode("utf-8", errors="replace"))
         os.replace(tmp, path)

@@ -32,7 +32,6 @@ import codecs
 import gzip
 import json
 import os
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -335,11 +334,11 @@ class LocalFiles:
         return open(path, mode)
 
     def open_temp(self):
-        from .batch import TEMP_SUFFIX
+        from .batch import temp_beside
 
         folder = os.path.dirname(self.out_path) or "."
         os.makedirs(folder, exist_ok=True)
-        fd, self._tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(self.out_path) + ".", suffix=TEMP_SUFFIX)
+        fd, self._tmp = temp_beside(self.out_path)
         return os.fdopen(fd, "wb")
 
     def commit(self) -> None:

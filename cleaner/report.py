@@ -52,6 +52,7 @@ class Summary:
         self.blocks_kept = self.blocks_removed = 0
         self.chars_kept = self.chars_removed = 0
         self.reasons = Counter()
+        self.records = self.records_failed = 0  # JSON Lines files: one page per record
         self.failures: list[str] = []  # the first FAILURES_SHOWN error messages
 
     @classmethod
@@ -69,6 +70,8 @@ class Summary:
         self.chars_kept += row.get("chars_kept") or 0
         self.chars_removed += row.get("chars_removed") or 0
         self.reasons.update(row.get("reasons") or {})
+        self.records += row.get("records") or 0
+        self.records_failed += row.get("records_failed") or 0
         if status == "failed" and len(self.failures) < FAILURES_SHOWN:
             self.failures.append(row.get("error") or f"{row.get('path')}: failed")
 
@@ -99,6 +102,8 @@ class Summary:
             "chars_kept": self.chars_kept,
             "chars_removed": self.chars_removed,
             "reasons": dict(self.reasons.most_common()),
+            "records": self.records,
+            "records_failed": self.records_failed,
         }
 
     def format(self) -> str:
@@ -110,6 +115,11 @@ class Summary:
                 f"blocks: {self.blocks_kept:,} kept, {self.blocks_removed:,} removed; "
                 f"characters: {self.chars_kept:,} kept, {self.chars_removed:,} removed "
                 f"({100 * self.chars_kept / max(chars, 1):.0f}% kept)"
+            )
+        if self.records:
+            lines.append(
+                f"JSONL records: {self.records - self.records_failed:,} cleaned, {self.records_failed:,} failed"
+                + (" (their output lines carry the error)" if self.records_failed else "")
             )
         if self.reasons:
             top = ", ".join(f"{rule} {n:,}" for rule, n in self.reasons.most_common(TOP_REASONS))

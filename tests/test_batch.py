@@ -385,3 +385,12 @@ def test_sigterm_stops_a_run_like_ctrl_c_and_leaves_no_learned_templates_file(tm
     assert not list(scratch.glob("cleaner-templates-*"))
     written = [p for p in out.rglob("*.txt") if not p.name.startswith(".")]
     assert 0 < len(written) < 300
+
+
+def test_outputs_get_the_permissions_of_a_plain_open(tree, tmp_path):
+    out = tmp_path / "out"
+    assert main(["batch", str(tree), str(out), "-q", "-j", "1"]) == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.rglob("*.txt")}
+    assert modes and set(modes.values()) == {0o666 & ~mask}, modes  # not mkstemp's 0600

@@ -95,7 +95,9 @@ def test_a_bad_line_is_one_error_record_and_the_rest_are_cleaned(tmp_path):
     assert PROSE in out[5]["cleaned"]["text"]
     assert row["status"] == "ok" and row["records"] == 6 and row["records_failed"] == 4
     assert "4 of 6 records could not be cleaned" in row["note"]
-    assert summary.failed == 0
+    assert summary.failed == 0  # files: the file itself was read
+    assert (summary.records, summary.records_failed) == (6, 4)
+    assert "JSONL records: 2 cleaned, 4 failed" in summary.format()
 
 
 def test_a_file_where_no_record_can_be_cleaned_is_a_failed_row_without_output(tmp_path):
