@@ -13,7 +13,9 @@ KINDS = ("text", "html")
 _HTML_START = re.compile(r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 _TAG = re.compile(r"</?(?:html|head|body|div|p|span|a|script|meta|link|table|tr|td|li|ul|article|section|header|footer|nav|h[1-6]|br|img)\b[^>]*>", re.I)
 _SNIFF_CHARS = 5000
-_MIN_TAGS = 10
+# a page fragment ("<nav>…</nav><article>…") with no <html>: a dump starting with "<"
+# and holding this many tags of HTML's vocabulary is not a dump
+_MIN_TAGS = 4
 
 
 def to_text(x: str | bytes) -> str:

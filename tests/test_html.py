@@ -399,3 +399,26 @@ def test_selector_file_problems_name_file_and_line(tmp_path):
     bad_toml.write_text('[selectors]\nid = "x\n', encoding="utf-8")
     with pytest.raises(S.SelectorError, match=r"broken\.toml:2: invalid TOML"):
         S.load_file(bad_toml)
+
+
+def test_a_fragment_without_html_element_is_html():
+    fragment = (
+        "<nav>Home</nav><article><h1>Budget passed</h1><p>The council approved the harbour budget "
+        "on Tuesday after a long debate, officials said.</p></article>"
+    )
+    doc = clean_document(fragment)
+    assert doc.kind == "html"
+    assert "<" not in doc.text and "Home" not in doc.text
+    assert "The council approved the harbour budget" in doc.text
+
+
+def test_text_with_a_stray_angle_bracket_stays_text():
+    assert clean_document("<3 to everyone who came\nThe market reopens on Monday at nine, the organisers said.").kind == "text"
+
+
+def test_an_extraction_merged_into_one_line_falls_back_to_the_rendering(monkeypatch):
+    page = "<!doctype html><nav>Home</nav><article><h1>Budget passed</h1><p>The council approved the budget.</p></article>"
+    monkeypatch.setattr(H, "_trafilatura_lines", lambda root, url, fast=True: ["Home Budget passed The council approved the budget."])
+    ex = H.extract(page)
+    assert ex.method == "render"
+    assert [b.text for b in ex.blocks] == ["Home", "Budget passed", "The council approved the budget."]
