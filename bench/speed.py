@@ -5,6 +5,7 @@
     python bench/speed.py --files 100000        # peak RSS of a batch over many small files
     python bench/speed.py --profile             # where clean() spends its time (needs pyinstrument)
     python bench/speed.py --dask                # batch on a Dask LocalCluster, 1 and 2 workers, vs -j 1/-j 2
+    python bench/speed.py --html                # clean(html) against trafilatura, page by page in turn
 
 Figures are wall-clock on a shared machine: compare runs made side by side.
 Peak RSS is per process (the batch's main process, and its largest worker).
@@ -121,6 +122,34 @@ def bench_trafilatura(html_files: list[Path]) -> None:
     line("trafilatura.extract (HTML)", len(pages), sum(map(len, pages)), seconds, "same pages, .html.gz decompressed")
 
 
+def bench_html_alternating(html_files: list[Path], repeat: int) -> None:
+    """clean(kind="html") and trafilatura.extract on each page in turn, in one process.
+
+    Timing one tool over the whole set and then the other lets a change in the
+    machine's load between the two phases decide the ratio; taking turns page
+    by page puts both under the same load.
+    """
+    import trafilatura
+
+    from cleaner import clean
+
+    pages = [gzip.decompress(f.read_bytes()) for f in html_files]
+    clean(pages[0], kind="html")
+    trafilatura.extract(pages[0])
+    ours = theirs = 0.0
+    for _ in range(repeat):
+        for page in pages:
+            t = time.perf_counter()
+            clean(page, kind="html")
+            ours += time.perf_counter() - t
+            t = time.perf_counter()
+            trafilatura.extract(page)
+            theirs += time.perf_counter() - t
+    n, nbytes = len(pages) * repeat, sum(map(len, pages)) * repeat
+    line("clean(html) one process", n, nbytes, ours, "pages in turn with trafilatura")
+    line("trafilatura.extract (HTML)", n, nbytes, theirs, f"cleaner's time / trafilatura's: {ours / theirs:.2f}x")
+
+
 def bench_many_files(n: int, jobs: int) -> None:
     """N small dumps: does a batch stay flat in memory however many files it sees?"""
     body = (
@@ -171,6 +200,7 @@ def main(argv=None) -> int:
     parser.add_argument("-j", "--jobs", type=int, default=2, help="workers for --files (default 2)")
     parser.add_argument("--profile", action="store_true", help="instead: profile clean() with pyinstrument")
     parser.add_argument("--no-trafilatura", action="store_true")
+    parser.add_argument("--html", action="store_true", help="instead: clean(html) against trafilatura.extract, page by page in turn")
     parser.add_argument("--dask", action="store_true", help="instead: batch on a Dask LocalCluster (1 and 2 workers) against the local engine")
     args = parser.parse_args(argv)
 
@@ -184,6 +214,10 @@ def main(argv=None) -> int:
     pages = [f.read_bytes() for f in files]
     if args.profile:
         profile_clean(pages)
+        return 0
+    if args.html:
+        html = [f.with_name(f.name[:-4] + ".html.gz") for f in files]
+        bench_html_alternating([h for h in html if h.exists()], args.repeat)
         return 0
     print(f"{len(files)} dumps ({mb(sum(map(len, pages))):.1f} MB) from {args.bench}, repeated {args.repeat}x", flush=True)
     if args.dask:
