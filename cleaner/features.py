@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _WORD = re.compile(r"\w+")
+# Shorter words are mostly function words the stop lists miss.
+_TOPIC_MIN_CHARS = 4
 _DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
 _TEASER_END = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*\W*$")
@@ -100,6 +102,9 @@ class TextStats:
     has_date: bool
     urlish: bool
     joins: int = 0  # "AthleteA", "SubscribeSign": inline links rendered with no space between them
+    # the block's content words (lower case, not stop words, 4+ letters): what
+    # it is about, to tell the story's own lines from teasers of other stories
+    topic: frozenset[str] = frozenset()
 
     @property
     def stop_ratio(self) -> float:
@@ -125,6 +130,7 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         has_date=bool(_DATE.search(text)),
         urlish=bool(_URLISH.search(text)),
         joins=len(_JOIN.findall(text)),
+        topic=frozenset(w for w in lower if len(w) >= _TOPIC_MIN_CHARS and w not in stop and not w.isdigit()),
     )
 
 

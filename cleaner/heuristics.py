@@ -101,6 +101,11 @@ def headline_score(s: TextStats) -> float:
     return score
 
 
+# The line model's probability that keeps a paragraph of strong prose inside
+# the prose region (elsewhere the model's own threshold applies): when the
+# model is unsure, prose from the story stays.
+REGION_PROSE_THRESHOLD = 0.4
+
 # Scores (prose_score) a block needs to stay, by where it stands.
 IN_REGION_MIN_SCORE = 0.2
 LEAD_MIN_SCORE = 0.5

@@ -32,6 +32,7 @@ FEATURES = (
     "short_date", "window_short_share", "window_sentence_share", "window_teasers",
     "after_headline", "log_dist_headline", "prose_mass_near", "first_word_repeats",
     "joins", "log_run_len", "run_colon_intro", "run_digit_share", "run_mean_words",
+    "topic_page", "topic_region",
 )
 # Context features over the first stage's probabilities (the second stage reads them).
 STACK_FEATURES = ("p", "p_prev", "p_next", "p_prev2", "p_next2", "p_window", "p_before", "p_after")
@@ -81,6 +82,8 @@ def features(page, layout) -> list[list[float]]:
     for head in heads:
         first_words[head] = first_words.get(head, 0) + 1
     runs = _list_runs(stats, texts)
+    page_topics = _topic_counts(stats, [i for i in range(n) if prose[i]])
+    region_topics = _topic_counts(stats, [i for i in range(start, end) if prose[i]])
     prefix_prose = [0]
     for w in prose_words:
         prefix_prose.append(prefix_prose[-1] + w)
@@ -162,6 +165,8 @@ def features(page, layout) -> list[list[float]]:
             math.log(first_words[heads[i]]) if heads[i] else 0.0,
             min(s.joins, 5),
             *runs[i],
+            _cohesion(stats[i].topic, page_topics, prose[i]),
+            _cohesion(stats[i].topic, region_topics, prose[i] and start <= i < end),
         ])
         before_words += prose_words[i]
     return rows
@@ -194,6 +199,27 @@ def _list_runs(stats, texts) -> list[tuple[float, float, float, float]]:
             out[k] = row
         i = j
     return out
+
+
+def _topic_counts(stats, blocks: list[int]) -> dict[str, int]:
+    """In how many of these blocks each content word occurs."""
+    counts: dict[str, int] = {}
+    for i in blocks:
+        for word in stats[i].topic:
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _cohesion(topic: frozenset[str], counts: dict[str, int], counted: bool) -> float:
+    """Share of a block's content words that other counted blocks also use.
+
+    The story's lines share its vocabulary (names, places, the subject);
+    teasers of other stories, pitches and widgets mostly do not.
+    """
+    if not topic:
+        return 0.0
+    own = 1 if counted else 0
+    return sum(1 for word in topic if counts.get(word, 0) > own) / len(topic)
 
 
 def _share(flags: list[float], i: int, radius: int) -> float:

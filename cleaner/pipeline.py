@@ -215,7 +215,11 @@ def judge(page: Page) -> list[Verdict | None]:
                 continue  # a tail marker closed the article: what follows is not judged again
             if i == layout.start and layout.headline is not None and H.strong_prose(page.stats[i]) and verdicts[i] is None:
                 continue  # the lead: the first paragraph of prose under the headline stays
-            if p >= model.threshold:
+            threshold = model.threshold
+            if layout.start <= i < layout.end and H.strong_prose(page.stats[i]):
+                # when unsure, a paragraph of the story's prose region stays
+                threshold = min(threshold, H.REGION_PROSE_THRESHOLD)
+            if p >= threshold:
                 verdicts[i] = None
             elif verdicts[i] is None:
                 verdicts[i] = Verdict(H.LINE_MODEL.id, f"{H.LINE_MODEL.reason} (p={p:.2f}: {linemodel.explain(page, layout, i)})")

@@ -76,3 +76,27 @@ def test_a_model_of_other_features_is_not_used(tmp_path, monkeypatch):
         monkeypatch.undo()
         linemodel.load.cache_clear()
     assert linemodel.load() is not None
+
+
+class UnsureModel:
+    """A model that scores every block just under its threshold."""
+
+    threshold = 0.5
+
+    def predict(self, rows, certain=None):
+        return [0.45] * len(rows)
+
+
+def test_when_the_model_is_unsure_prose_of_the_region_stays(monkeypatch):
+    from cleaner import clean
+
+    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel())
+    body = [
+        "The council approved the new harbour budget on Tuesday evening after a debate that lasted for most of the afternoon.",
+        "Residents who spoke at the meeting said the repairs to the sea wall had been delayed for far too long already.",
+        "The mayor said the work would start in the spring and should be finished before the next winter storms arrive.",
+    ]
+    text = "\n".join(["Home", "News", "Harbour budget approved"] + body + ["Share this:", "Related posts", "Weekend market returns"])
+    out = [line for line in clean(text).splitlines() if line.strip()]
+    assert out[-3:] == body  # each paragraph is strong prose inside the region
+    assert "Weekend market returns" not in out  # an unsure short line still goes
