@@ -518,11 +518,11 @@ class Matcher:
         # one combined pattern per rule set, not per combination of sets:
         # pages select different combinations, and each set compiles once
         anchored_ids = {id(r) for r, _ in self._fast_anchored}
-        self._anchored_any = []
+        self._anchored_any = []  # (longest block any of the set's patterns takes, combined .match)
         for rs in self.rulesets:
-            anchored = tuple(r.pattern for r in rs.rules if id(r) in anchored_ids)
-            if anchored:
-                self._anchored_any.append(_any_of(anchored))
+            rules = [r for r in rs.rules if id(r) in anchored_ids]
+            if rules:
+                self._anchored_any.append((max(r.max_chars for r in rules), _any_of(tuple(r.pattern for r in rules))))
 
     def match(self, norm: str) -> Rule | None:
         """The rule matching a normalised block (keep rules first, then load order), or None."""
@@ -545,7 +545,12 @@ class Matcher:
         for p, rule in self._contains_odd:
             if n <= rule.max_chars and _rule_matches(rule, norm, None):
                 found.append(rule)
-        if self._anchored_any and any(m(norm) is not None for m in self._anchored_any):
+        for longest, any_of in self._anchored_any:
+            if n <= longest and any_of(norm) is not None:
+                break
+        else:
+            longest = None
+        if longest is not None:
             for rule, find in self._fast_anchored:
                 if n <= rule.max_chars and find(norm) is not None:
                     found.append(rule)
@@ -568,6 +573,7 @@ def _any_of(patterns: tuple[str, ...]):
     return re.compile("|".join(f"(?:{p})" for p in patterns)).match
 
 
+@functools.lru_cache(maxsize=4096)
 def _anchored(pattern: str) -> bool:
     """Starts with ^ and has no top-level | (which would start an unanchored branch)."""
     if not pattern.startswith("^"):
