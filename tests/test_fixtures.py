@@ -65,7 +65,7 @@ def difference(got: str, expected: str) -> str:
     return "\n".join(lines) or "same blocks, different order or repetition"
 
 
-@pytest.mark.parametrize("name", fixture_params())
+@pytest.mark.parametrize("name", list(fixture_params()))
 def test_clean_gives_the_expected_article(name):
     got = clean(read(DUMPS / f"{name}.txt"))
     expected = read(EXPECTED / f"{name}.txt")
