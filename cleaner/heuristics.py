@@ -168,7 +168,7 @@ def _byline_pattern() -> re.Pattern:
     name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word ("O'Neill", "J.")
     particle = r"(?:de|da|di|do|dos|das|del|della|van|von|der|den|du|la|le|y|e|and|und|et)"
     return re.compile(
-        rf"^(?i:{'|'.join(intros)})(?:\s+|(?<=:)\s*){name}(?:\s+(?:{particle}\s+){{0,2}}{name}){{0,3}}"
+        rf"^(?i:{'|'.join(intros)})(?:\s+|(?<=:)\s*)(?P<name>{name})(?:\s+(?:{particle}\s+){{0,2}}{name}){{0,3}}"
         # nothing more, or a separator and a date, a place or a role
         rf"\s*(?:$|[,|–—·•/(-].{{0,60}}$)"
     )
@@ -177,7 +177,11 @@ def _byline_pattern() -> re.Pattern:
 def is_byline(text: str) -> bool:
     """"By Maggie Trelawny | September 18, 2024", "Von Hanna Riedl", "Par Julien Ferrand, le 22 février"."""
     text = text.strip()
-    return len(text) <= BYLINE_MAX_CHARS and _byline_pattern().match(text) is not None
+    if len(text) > BYLINE_MAX_CHARS:
+        return False
+    found = _byline_pattern().match(text)
+    # the class above rules out Latin lower case only: "przez żołnierzy" is no byline
+    return found is not None and found.group("name")[0].isupper()
 
 
 def find_headline(start: int, norms: list[str], stats: list[TextStats], verdicts, bylines=None) -> int | None:

@@ -70,3 +70,8 @@ def test_a_dated_byline_is_not_taken_for_the_headline():
     text = page("Par Julien Ferrand, le 22 février 2024 à 17h51", headline="Ferry timetable cut")
     out = [line for line in clean(text).splitlines() if line.strip()]
     assert out[:2] == ["Ferry timetable cut", "Par Julien Ferrand, le 22 février 2024 à 17h51"]
+
+
+def test_a_lower_case_word_of_another_script_is_not_a_name():
+    assert not is_byline("przez żołnierzy")
+    assert is_byline("Przez Żanetę Nowak")
