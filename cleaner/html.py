@@ -345,10 +345,20 @@ LINK_LINE_SHARE = 0.4
 MAX_PLAIN_RUN = 2
 MAX_LINK_LIST_SHARE = 0.5
 MIN_LINK_WORDS = 3  # "Read more", "Home": not headlines
-# the links whose text starts the line; asked only of the few lines at the
-# end, it spares reading every link of the page
-_LINK_STARTING = etree.XPath("//a[string-length(normalize-space(.)) >= 10 and starts-with($line, normalize-space(.))]")
+MIN_LINK_CHARS = 10
 _NORMALIZED = etree.XPath("normalize-space(.)")
+
+
+def _link_texts(root) -> dict[str, list[str]]:
+    """The page's headline-like link texts, indexed by their first characters:
+    one pass over the links, then a dict lookup per line (asking the tree for
+    the links that start each line costs links x lines)."""
+    index: dict[str, list[str]] = {}
+    for a in root.iter("a"):
+        text = _NORMALIZED(a)
+        if len(text) >= MIN_LINK_CHARS and len(text.split()) >= MIN_LINK_WORDS:
+            index.setdefault(text[:MIN_LINK_CHARS], []).append(text)
+    return index
 
 
 def split_trailing_link_list(root, lines: list[str]) -> tuple[list[str], list[str]]:
@@ -356,12 +366,10 @@ def split_trailing_link_list(root, lines: list[str]) -> tuple[list[str], list[st
     if len(lines) < MIN_LINK_LINES + 1:
         return lines, []
 
+    links = _link_texts(root)
+
     def linked(line: str) -> bool:  # a link's text, or a link's text then its teaser
-        try:
-            texts = _LINK_STARTING(root, line=line)
-        except (etree.XPathEvalError, ValueError):
-            return False
-        return any(len(_NORMALIZED(a).split()) >= MIN_LINK_WORDS for a in texts)
+        return any(line.startswith(text) for text in links.get(line[:MIN_LINK_CHARS], ()))
 
     start, end, linked_count, plain_run = None, None, 0, 0
     for i in range(len(lines) - 1, -1, -1):

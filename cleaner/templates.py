@@ -224,7 +224,9 @@ def fold(norm: str) -> str:
 
 def block_hash(norm: str) -> int:
     """64-bit hash of a normalised block, after `fold`."""
-    digest = hashlib.blake2b(fold(norm).encode("utf-8"), digest_size=8).digest()
+    # surrogatepass: a JSON record may carry a lone surrogate ("\ud800"); it
+    # hashes like any other character instead of stopping the run
+    digest = hashlib.blake2b(fold(norm).encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
 
@@ -758,6 +760,8 @@ def _toml_str(s: str) -> str:
             out.append("\\\\")
         elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\u{ord(ch):04x}")
+        elif 0xD800 <= ord(ch) <= 0xDFFF:
+            out.append("\ufffd")  # a lone surrogate (from a JSON record) has no UTF-8 form
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'

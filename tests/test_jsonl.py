@@ -283,3 +283,21 @@ def test_a_stopped_run_gives_up_a_long_file_between_records(tmp_path, monkeypatc
     row = process_file(str(src), str(out))
     assert row["status"] == "failed" and "stopped midway" in row["error"]
     assert cleaned == [1] and os.listdir(tmp_path / "out") == []  # no output, no temp file
+
+
+def test_lone_surrogates_neither_stop_learning_nor_saving_the_templates(tmp_path):
+    subjects = ["bridge", "library", "harbour wall", "school roof", "tram line", "market hall"]
+    records = [
+        {"id": i, "url": f"https://x.example/{i}",
+         "text": f"Menu\ud800 bar\nThe council approved the new {subject} on Tuesday after a long debate, and work "
+                 f"on the {subject} starts in spring, officials said.\nShare\ud800 this"}
+        for i, subject in enumerate(subjects)
+    ]
+    write_jsonl(tmp_path / "in" / "a.jsonl", records)
+    saved = tmp_path / "t.toml"
+    assert main(["learn", str(tmp_path / "in"), "-o", str(saved), "-q"]) == 0
+    assert "\ufffd" in saved.read_text(encoding="utf-8")  # the sample shows a replacement character
+    assert main(["batch", str(tmp_path / "in"), str(tmp_path / "out"), "-q", "-j", "1"]) == 0
+    out = read_jsonl(tmp_path / "out" / "a.jsonl")
+    assert [r["id"] for r in out] == list(range(6))
+    assert all("The council approved" in r["cleaned"]["text"] and "Menu" not in r["cleaned"]["text"] for r in out)
