@@ -30,6 +30,8 @@ LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
 BYLINE_MAX_CHARS = 120
+# A byline this short ("By John Smith") is never taken for the headline.
+BYLINE_SHORT_WORDS = 5
 
 # Prose thresholds (jusText uses 70 chars / 0.30 stop-word density for "good";
 # page dumps carry many one-sentence paragraphs, so the bar is lower here).
@@ -184,7 +186,7 @@ def is_byline(text: str) -> bool:
     return found is not None and found.group("name")[0].isupper()
 
 
-def find_headline(start: int, norms: list[str], stats: list[TextStats], verdicts, bylines=None) -> int | None:
+def find_headline(start: int, norms: list[str], stats: list[TextStats], verdicts, passed_over=None) -> int | None:
     """The headline: the best title-like block shortly before the first prose block.
 
     A block the page repeats (the dump shows the headline twice) is a strong
@@ -193,7 +195,7 @@ def find_headline(start: int, norms: list[str], stats: list[TextStats], verdicts
     best, best_score = None, 0.0
     lo = max(0, start - HEADLINE_LOOKBACK)
     for i in range(start - 1, lo - 1, -1):
-        if verdicts[i] is not None or (bylines is not None and bylines[i]):
+        if verdicts[i] is not None or (passed_over is not None and passed_over[i]):
             continue  # a byline under the headline is not the headline
         score = headline_score(stats[i])
         if score <= 0:

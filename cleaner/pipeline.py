@@ -150,7 +150,10 @@ def analyse(page: Page) -> Layout:
 
     # 4. the headline, and the chrome before it
     bylines = [H.is_byline(b.text) for b in page.blocks]
-    headline = H.find_headline(start, page.norms, stats, verdicts, bylines)
+    # a byline is not the headline; but "Di Maio, Salvini e Conte al vertice"
+    # reads like one too, so only a dated or short one is passed over
+    not_headlines = [by and (s.has_date or s.words <= H.BYLINE_SHORT_WORDS) for by, s in zip(bylines, stats)]
+    headline = H.find_headline(start, page.norms, stats, verdicts, not_headlines)
     first = headline if headline is not None else start
     for i in range(first):
         # prose before the headline is judged below like any block outside the region

@@ -75,3 +75,11 @@ def test_a_dated_byline_is_not_taken_for_the_headline():
 def test_a_lower_case_word_of_another_script_is_not_a_name():
     assert not is_byline("przez żołnierzy")
     assert is_byline("Przez Żanetę Nowak")
+
+
+def test_a_headline_that_starts_like_a_byline_is_still_the_headline():
+    headline = "Di Maio, Salvini e Conte al vertice notturno"
+    assert is_byline(headline)  # it reads like "di Mario Rossi, …"
+    text = page("", headline=headline).replace("\n\n", "\n")
+    out = [line for line in clean(text).splitlines() if line.strip()]
+    assert out[0] == headline
