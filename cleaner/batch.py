@@ -24,6 +24,7 @@ is `x.jsonl`, one object per record with the cleaned result added (see jsonl.py)
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import gzip
 import multiprocessing
@@ -31,7 +32,6 @@ import os
 import signal
 import stat
 import sys
-import tempfile
 import time
 import zlib
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -401,26 +401,19 @@ class OutputError(Exception):
     """The output could not be written: the message names the path and the OS error."""
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# read once at import, before any thread runs: os.umask can only be read by setting it
-_UMASK = _current_umask()
-
-
 def temp_beside(path: str) -> tuple[int, str]:
     """A new temp file beside path (fd, name), with the permissions a plain
-    open() would give the output (mkstemp makes it owner-only, 0600)."""
+    open() would give the output: created with mode 0666 and the process's
+    umask applied by the system (mkstemp would make it owner-only, 0600)."""
     folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=TEMP_SUFFIX)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)
-    except OSError:
-        pass  # a file system without modes (some mounts): the temp file's mode stands
-    return fd, tmp
+    prefix = os.path.join(folder, "." + os.path.basename(path) + ".")
+    for _ in range(100):
+        tmp = prefix + os.urandom(6).hex() + TEMP_SUFFIX
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", prefix + "*" + TEMP_SUFFIX)
 
 
 def write_atomic(path: str, text: str) -> None:
