@@ -310,15 +310,8 @@ def _batch_dask(args) -> int:
         dask_engine.check_locations(args.in_dir, args.out_dir)
     except UsageError as exc:
         raise _Usage(str(exc)) from None
-    from .learn_cli import LEARN_BY_DEFAULT, describe_file, jsonl_fields
-
-    learned = None
-    if (LEARN_BY_DEFAULT if args.learn is None else args.learn) and not args.templates:
-        learned = dask_engine.learn_for_batch(
-            args.in_dir, globs=tuple(args.glob) or None, progress=progress, fields=jsonl_fields(args),
-        )
-        if not args.quiet:
-            print(f"learned: {describe_file(learned)}", file=sys.stderr)
+    # learned on the client: a local folder or an fsspec URL
+    learned = _learn_for_batch(args, progress, dask_engine.learn_for_batch)
     options = _batch_options(args, learned)
     try:
         summary = dask_engine.run_dask_batch(
@@ -335,14 +328,21 @@ def _batch_dask(args) -> int:
     return _report_summary(args, summary)
 
 
-def _learn_for_batch(args, progress: bool) -> str | None:
-    """`batch --learn` (the default unless --templates): a temporary templates file, or None."""
+def _learn_for_batch(args, progress: bool, learner=None) -> str | None:
+    """`batch --learn` (the default unless --templates): a temporary templates file, or None.
+
+    `learner` reads the input (default: a local folder, see learn_cli).
+    """
     from .learn_cli import LEARN_BY_DEFAULT, describe_file, jsonl_fields, learn_for_batch
 
     learn = LEARN_BY_DEFAULT if args.learn is None else args.learn
-    if not learn or args.templates or not os.path.isdir(args.in_dir):
+    if not learn or args.templates:
         return None
-    path = learn_for_batch(args.in_dir, globs=tuple(args.glob) or None, progress=progress, fields=jsonl_fields(args))
+    if learner is None:
+        if not os.path.isdir(args.in_dir):
+            return None  # the batch itself reports the bad IN_DIR
+        learner = learn_for_batch
+    path = learner(args.in_dir, globs=tuple(args.glob) or None, progress=progress, fields=jsonl_fields(args))
     if not args.quiet:
         print(f"learned: {describe_file(path)}", file=sys.stderr)
     return path

@@ -109,13 +109,19 @@ def extract(text: str, url: str | None = None, selector_sets=None) -> Extraction
     lines = _trafilatura_lines(root, url, fast=True)
     if lines is None or _needs_full_cascade(lines, page_chars):
         lines = _trafilatura_lines(root, url, fast=False)
-    if lines is not None and _enough(lines, page_chars) and not _merged(lines, root):
+    rendered = None
+    if lines is not None and len(lines) == 1:
+        # on a small page trafilatura's last resort returns the whole text as
+        # one line ("Home Budget passed The council…"); the rendering keeps
+        # its blocks apart
+        rendered = render_lines(root)
+    if lines is not None and _enough(lines, page_chars) and not (rendered and len(rendered) > 1):
         lines, tail = split_trailing_link_list(root, lines)
         if tail:
             cuts += (selectors.Cut(LINK_LIST_RULE, LINK_LIST_REASON, " ".join(tail)),)
         lines = add_sibling_modules(root, lines)
         return Extraction(_to_blocks(recover_header(root, lines)), title, "trafilatura", cuts)
-    return Extraction(_to_blocks(render_lines(root)), title, "render", cuts)
+    return Extraction(_to_blocks(rendered if rendered is not None else render_lines(root)), title, "render", cuts)
 
 
 def parse(text: str):
@@ -193,12 +199,6 @@ def _needs_full_cascade(lines: list[str], page_chars: int) -> bool:
     if chars < FULL_CASCADE_SHARE * page_chars:
         return True
     return any(len(l) >= DUMP_LINE_SHARE * page_chars for l in lines) and page_chars >= MIN_EXTRACTED_CHARS
-
-
-def _merged(lines: list[str], root) -> bool:
-    """On a small page trafilatura's last resort returns the whole text as one
-    line ("Home Budget passed The council…"); the rendering keeps its blocks apart."""
-    return len(lines) == 1 and len(render_lines(root)) > 1
 
 
 def _enough(lines: list[str], page_chars: int) -> bool:
