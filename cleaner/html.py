@@ -50,6 +50,8 @@ DUMP_LINE_SHARE = 0.8
 # trafilatura's output elements that make one block each (its XML vocabulary)
 _EXTRACT_BLOCKS = frozenset({"head", "p", "item", "quote", "cell", "code", "list", "table", "row", "div", "body", "lb"})
 _EXTRACT_BREAKS = frozenset({"lb"})
+# elements of the extraction that hold running text (an inline <code> in them is a word)
+_TEXT_PARENTS = frozenset({"p", "item", "head", "cell", "hi", "ref", "del", "label"})
 
 # the fallback rendering: what a scraper's innerText-like dump drops and breaks on
 _DROP_TAGS = frozenset(
@@ -190,7 +192,22 @@ def _trafilatura_lines(root, url, fast: bool = False) -> list[str] | None:
     body = getattr(doc, "body", None) if doc is not None else None
     if body is None:
         return None
+    inline_code_to_text(body)
     return walk_lines(body, _EXTRACT_BLOCKS, frozenset(), breaks=_EXTRACT_BREAKS)
+
+
+def inline_code_to_text(body) -> None:
+    """`<code>` inside a paragraph is a word of it, not a block of its own.
+
+    The extraction marks both a code listing and an inline `pip-tools` as
+    <code>; read as blocks, the inline ones cut their sentence into
+    fragments ("Managing your", "requirements.txt", "with") that look like
+    a menu. Only a <code> whose parent holds running text is renamed.
+    """
+    for el in body.iter("code"):
+        parent = el.getparent()
+        if parent is not None and parent.tag in _TEXT_PARENTS:
+            el.tag = "hi"
 
 
 def _needs_full_cascade(lines: list[str], page_chars: int) -> bool:

@@ -422,3 +422,11 @@ def test_an_extraction_merged_into_one_line_falls_back_to_the_rendering(monkeypa
     ex = H.extract(page)
     assert ex.method == "render"
     assert [b.text for b in ex.blocks] == ["Home", "Budget passed", "The council approved the budget."]
+
+
+def test_inline_code_stays_inside_its_sentence_and_a_listing_is_its_own_block():
+    para = "Managing your <code>requirements.txt</code> with <code>pip-tools</code> makes builds repeatable for every developer on the team."
+    listing = "<pre><code>pip install -r requirements.txt</code></pre>"
+    doc = clean_document(article_page(f"<p>{para}</p>{listing}"))
+    assert "Managing your requirements.txt with pip-tools makes builds repeatable for every developer on the team." in doc.text.split("\n\n")
+    assert not any(b.text in ("requirements.txt", "with", "pip-tools") for b in doc.kept)
