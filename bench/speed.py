@@ -6,6 +6,7 @@
     python bench/speed.py --profile             # where clean() spends its time (needs pyinstrument)
     python bench/speed.py --dask                # batch on a Dask LocalCluster, 1 and 2 workers, vs -j 1/-j 2
     python bench/speed.py --html                # clean(html) against trafilatura, page by page in turn
+    python bench/speed.py --stages              # the cost of each step of clean() on a dump, per page
 
 Figures are wall-clock on a shared machine: compare runs made side by side.
 Peak RSS is per process (the batch's main process, and its largest worker).
@@ -174,6 +175,58 @@ def bench_many_files(n: int, jobs: int) -> None:
         )
 
 
+def bench_stages(pages: list[bytes], repeat: int) -> None:
+    """Each step of cleaning a dump, timed alone over the same pages, in ms per page.
+
+    The steps are run one after the other on each page, as one pass of
+    clean() runs them; the last column is the speed the step alone would
+    allow. What a page must at least cost in this design is the per-block
+    work every page needs (normalising, statistics, rule matching).
+    """
+    from cleaner import linemodel, pipeline
+    from cleaner.document import split_blocks, to_text
+    from cleaner.features import guess_language, stop_list, text_stats
+    from cleaner.normalize import normalize
+
+    rulesets = pipeline.default_rulesets()
+    model = linemodel.load()
+    steps: dict[str, float] = {}
+
+    def timed(name, fn):
+        t = time.perf_counter()
+        result = fn()
+        steps[name] = steps.get(name, 0.0) + time.perf_counter() - t
+        return result
+
+    pipeline.run(split_blocks(to_text(pages[0])), rulesets)  # compile rules, load the model
+    for _ in range(repeat):
+        for page in pages:
+            text = timed("decode", lambda: to_text(page))
+            blocks = timed("split into blocks", lambda: split_blocks(text))
+            norms = timed("normalise blocks", lambda: [normalize(b.text) for b in blocks])
+            lang = timed("guess language", lambda: guess_language(b.text for b in blocks))
+            stop = stop_list(lang)
+            timed("block statistics", lambda: [text_stats(b.text, stop) for b in blocks])
+            matcher = pipeline.matcher_for(pipeline.active_rulesets(rulesets, norms, None, lang))
+            timed("rule matching", lambda: [matcher.match(n) if n else None for n in norms])
+            page_ = pipeline.read_page(blocks, rulesets, None)
+            layout = timed("layout heuristics", lambda: pipeline.analyse(page_))
+            if model is not None:
+                rows = timed("model features", lambda: linemodel.features(page_, layout))
+                certain = [h is not None and h.action != "keep" for h in page_.hits]
+                timed("model prediction", lambda: model.predict(rows, certain))
+            timed("whole clean()", lambda: pipeline.run(blocks, rulesets))
+    n = len(pages) * repeat
+    blocks_per_page = sum(len(split_blocks(to_text(p))) for p in pages) / len(pages)
+    print(f"{len(pages)} dumps x {repeat}, {blocks_per_page:.0f} blocks per page on average")
+    print(f"{'step':<22} {'ms/page':>8} {'docs/s if alone':>16}")
+    for name, seconds in steps.items():
+        ms = 1000 * seconds / n
+        print(f"{name:<22} {ms:>8.2f} {1000 / ms if ms else float('inf'):>16.0f}", flush=True)
+    floor = sum(steps[k] for k in ("normalise blocks", "block statistics", "rule matching")) * 1000 / n
+    print(f"{'per-block floor':<22} {floor:>8.2f} {1000 / floor:>16.0f}   (normalise + statistics + rules)")
+
+
 def profile_clean(pages: list[bytes]) -> None:
     try:
         from pyinstrument import Profiler
@@ -199,6 +252,7 @@ def main(argv=None) -> int:
     parser.add_argument("--files", type=int, help="instead: peak RSS of a batch over N generated small files")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="workers for --files (default 2)")
     parser.add_argument("--profile", action="store_true", help="instead: profile clean() with pyinstrument")
+    parser.add_argument("--stages", action="store_true", help="instead: the cost of each step of clean() on a dump, per page")
     parser.add_argument("--no-trafilatura", action="store_true")
     parser.add_argument("--html", action="store_true", help="instead: clean(html) against trafilatura.extract, page by page in turn")
     parser.add_argument("--dask", action="store_true", help="instead: batch on a Dask LocalCluster (1 and 2 workers) against the local engine")
@@ -214,6 +268,9 @@ def main(argv=None) -> int:
     pages = [f.read_bytes() for f in files]
     if args.profile:
         profile_clean(pages)
+        return 0
+    if args.stages:
+        bench_stages(pages, args.repeat)
         return 0
     if args.html:
         html = [f.with_name(f.name[:-4] + ".html.gz") for f in files]

@@ -42,7 +42,8 @@ class Page:
 
 
 @functools.lru_cache(maxsize=64)
-def _matcher(rulesets: tuple[RuleSet, ...]) -> Matcher:
+def matcher_for(rulesets: tuple[RuleSet, ...]) -> Matcher:
+    """The compiled matcher of these sets, in this order (built once per process)."""
     return Matcher(rulesets)
 
 
@@ -78,10 +79,8 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         if st is None:
             st = memo.stats[key] = text_stats(b.text, stop)
         stats.append(st)
-    # user sets first, then the page language's phrase set: where several sets know a phrase
-    # ("Home"), the removal names the rule (and reason) in the page's language
-    active = tuple(sorted(select_rulesets(rulesets, norms, url), key=lambda rs: (rs.builtin, lang not in rs.languages)))
-    matcher = _matcher(active)
+    active = active_rulesets(rulesets, norms, url, lang)
+    matcher = matcher_for(active)
     hits = []
     for b, norm in zip(blocks, norms):
         key = (b.index, id(matcher))
@@ -89,6 +88,16 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
             memo.hits[key] = matcher.match(norm) if norm else None
         hits.append(memo.hits[key])
     return Page(blocks, norms, stats, hits, lang, tuple(rs.id for rs in active if rs.scope != "generic"))
+
+
+def active_rulesets(rulesets: tuple[RuleSet, ...], norms: list[str], url: str | None, lang: str | None) -> tuple[RuleSet, ...]:
+    """The sets that apply to this page, in the order their rules are tried.
+
+    User sets first, then the page language's phrase set: where several sets
+    know a phrase ("Home"), the removal names the rule (and reason) in the
+    page's language.
+    """
+    return tuple(sorted(select_rulesets(rulesets, norms, url), key=lambda rs: (rs.builtin, lang not in rs.languages)))
 
 
 def rule_verdict(rule: Rule) -> Verdict:

@@ -1004,7 +1004,7 @@ def prefilter(blocks, templates, rulesets, url: str | None = None):
     (drop or keep: attribution such as "(AFP)" recurs on many pages) are left
     to the rules.
     """
-    from .pipeline import _matcher
+    from .pipeline import matcher_for
     from .rules import select_rulesets
 
     view = resolve_templates(templates)
@@ -1016,7 +1016,7 @@ def prefilter(blocks, templates, rulesets, url: str | None = None):
     elif hasattr(view, "for_page"):
         view = view.for_page(blocks, url=url)
     positional = isinstance(view, PageTemplates)
-    matcher = _matcher(tuple(select_rulesets(rulesets, norms, url)))
+    matcher = matcher_for(tuple(select_rulesets(rulesets, norms, url)))
     rest, claimed = [], {}
     for i, (block, norm) in enumerate(zip(blocks, norms)):
         v = None
