@@ -32,7 +32,7 @@ FEATURES = (
     "short_date", "window_short_share", "window_sentence_share", "window_teasers",
     "after_headline", "log_dist_headline", "prose_mass_near", "first_word_repeats",
     "joins", "log_run_len", "run_colon_intro", "run_digit_share", "run_mean_words",
-    "topic_page", "topic_region",
+    "topic_page", "topic_region", "topic_headline",
 )
 # Context features over the first stage's probabilities (the second stage reads them).
 STACK_FEATURES = ("p", "p_prev", "p_next", "p_prev2", "p_next2", "p_window", "p_before", "p_after")
@@ -84,6 +84,7 @@ def features(page, layout) -> list[list[float]]:
     runs = _list_runs(stats, texts)
     page_topics = _topic_counts(stats, [i for i in range(n) if prose[i]])
     region_topics = _topic_counts(stats, [i for i in range(start, end) if prose[i]])
+    headline_topic = stats[headline].topic if headline >= 0 else frozenset()
     prefix_prose = [0]
     for w in prose_words:
         prefix_prose.append(prefix_prose[-1] + w)
@@ -167,6 +168,9 @@ def features(page, layout) -> list[list[float]]:
             *runs[i],
             _cohesion(stats[i].topic, page_topics, prose[i]),
             _cohesion(stats[i].topic, region_topics, prose[i] and start <= i < end),
+            # the story's paragraphs name what its headline names; teasers of
+            # other stories rarely do
+            math.log1p(len(stats[i].topic & headline_topic)) if i != headline else 0.0,
         ])
         before_words += prose_words[i]
     return rows

@@ -100,3 +100,24 @@ def test_when_the_model_is_unsure_prose_of_the_region_stays(monkeypatch):
     out = [line for line in clean(text).splitlines() if line.strip()]
     assert out[-3:] == body  # each paragraph is strong prose inside the region
     assert "Weekend market returns" not in out  # an unsure short line still goes
+
+
+def test_a_paragraph_naming_the_headline_shares_its_topic_and_a_teaser_does_not():
+    from cleaner import pipeline
+    from cleaner.document import split_blocks
+
+    lines = [
+        "Harbour budget approved after long debate",
+        "The council approved the harbour budget on Tuesday evening after a debate that lasted for most of the afternoon.",
+        "Residents said the repairs to the sea wall had been delayed for far too long and welcomed the decision.",
+        "Related posts",
+        "Weekend market returns to the old town square with more stalls than ever before, organisers said on Friday.",
+    ]
+    page = pipeline.read_page(split_blocks("\n".join(lines)), pipeline.default_rulesets(), None)
+    layout = pipeline.analyse(page)
+    assert layout.headline == 0
+    column = linemodel.FEATURES.index("topic_headline")
+    values = [row[column] for row in linemodel.features(page, layout)]
+    assert values[1] > 0  # "harbour", "budget", "approved", "debate"
+    assert values[4] == 0  # another story
+    assert values[0] == 0  # the headline itself is not counted
