@@ -121,3 +121,16 @@ def test_a_paragraph_naming_the_headline_shares_its_topic_and_a_teaser_does_not(
     assert values[1] > 0  # "harbour", "budget", "approved", "debate"
     assert values[4] == 0  # another story
     assert values[0] == 0  # the headline itself is not counted
+
+
+@pytest.mark.parametrize("text, joins", [
+    ("Police: 2 In Custody After Death Of Student-AthleteA 24-year-old woman was arrested", 1),
+    ("Michigan To Mail Panel Applications To 250,000The state of Michigan will mail them", 1),
+    ("Is Violence In Sports On The Rise?Violence is part of the game in many sports", 1),
+    ("The 3D printer and the 5G network were shown in Berlin on Monday.", 0),
+    ('He said: "Yes!" Then he left the room without another word.', 0),
+])
+def test_a_headline_glued_to_its_teaser_counts_as_a_join(text, joins):
+    from cleaner.features import stop_list, text_stats
+
+    assert text_stats(text, stop_list("en")).joins == joins
