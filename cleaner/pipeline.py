@@ -235,13 +235,16 @@ def judge(page: Page) -> list[Verdict | None]:
                 verdicts[i] = None
             elif verdicts[i] is None:
                 verdicts[i] = Verdict(H.LINE_MODEL.id, f"{H.LINE_MODEL.reason} (p={p:.2f}: {linemodel.explain(page, layout, i)})")
-    # a block repeated (the headline shown twice, a teaser) is kept once
-    seen: set[str] = set()
+    # a block repeated (the headline shown twice, a teaser) is kept once;
+    # but a line the story's prose region itself repeats (a recipe's "Eat
+    # every 2-3 hours" under each meal, a refrain) is the story's
+    first_seen: dict[str, int] = {}
+    in_region = range(layout.start, layout.end)
     for i in range(n):
         if verdicts[i] is None and page.stats[i].words:
-            if page.norms[i] in seen:
+            first = first_seen.setdefault(page.norms[i], i)
+            if first != i and not (first in in_region and i in in_region):
                 verdicts[i] = Verdict(H.DUPLICATE.id, H.DUPLICATE.reason)
-            seen.add(page.norms[i])
     return verdicts
 
 

@@ -237,3 +237,26 @@ def test_missing_rule_folder_is_a_rule_error(tmp_path):
 def test_cleaning_twice_changes_nothing(path):
     once = clean(read(path))
     assert clean(once) == once
+
+
+STORY = [
+    "The council approved the new harbour budget on Tuesday evening after a debate that lasted for most of the afternoon.",
+    "Residents who spoke at the meeting said the repairs to the sea wall had been delayed for far too long already.",
+    "The mayor said the work would start in the spring and should be finished before the next winter storms arrive.",
+    "Fishermen welcomed the decision but asked the council to keep the slipway open while the work goes on.",
+]
+
+
+def test_the_headline_shown_twice_is_kept_once():
+    headline = "Harbour budget approved after long debate"
+    text = "\n".join(["Home", "News", headline, headline] + STORY + ["Related posts", "Weekend market returns"])
+    doc = clean_document(text)
+    assert [b.text for b in doc.kept].count(headline) == 1
+    assert any(r.rule == "duplicate" for r in doc.removed)
+
+
+def test_a_line_the_story_itself_repeats_stays_each_time():
+    refrain = "Eat every two to three hours, the plan says, and drink water with each meal."
+    body = [STORY[0], refrain, STORY[1], STORY[2], refrain, STORY[3]]
+    doc = clean_document("\n".join(["Home", "News", "Harbour budget approved after long debate"] + body))
+    assert [b.text for b in doc.kept].count(refrain) == 2
