@@ -15,6 +15,7 @@ dump block come from the gold:
                            extraction of the page's HTML (weighted down).
 --cv K   also reports K-fold cross-validated end-to-end F1 (the model of each
          fold cleans the documents it did not see): the honest estimate.
+         With --cv-html, each fold's model also cleans those documents' HTML.
 Needs scikit-learn >= 1.4 (training only; the shipped model is plain JSON).
 """
 
@@ -272,8 +273,9 @@ def export(fitted, threshold: float) -> dict:
     return spec
 
 
-def end_to_end(bench: Path, names: list[str], keep: Path | None = None) -> dict:
-    """Clean the named dumps with the currently loaded model and score them (outputs kept in `keep`)."""
+def end_to_end(bench: Path, names: list[str], keep: Path | None = None, html: bool = False) -> dict:
+    """Clean the named dumps (or, with `html`, their NAME.html.gz pages) with the
+    currently loaded model and score them (outputs kept in `keep`)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("score", bench.parent / "score.py")
@@ -284,7 +286,11 @@ def end_to_end(bench: Path, names: list[str], keep: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as gold_dir, tempfile.TemporaryDirectory() as out:
         for name in names:
             os.symlink(bench / f"{name}.json", Path(gold_dir) / f"{name}.json")
-            text = clean((bench / f"{name}.txt").read_text(encoding="utf-8"))
+            if html:
+                page = bench / f"{name}.html.gz"
+                text = clean(page.read_bytes(), kind="html") if page.exists() else ""
+            else:
+                text = clean((bench / f"{name}.txt").read_text(encoding="utf-8"))
             Path(out, f"{name}.txt").write_text(text, encoding="utf-8")
             if keep is not None:
                 keep.mkdir(parents=True, exist_ok=True)
@@ -302,6 +308,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-augment", action="store_true", help="train on the dumps only")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--cv-out", type=Path, help="keep each document's cross-validated output here")
+    ap.add_argument("--cv-html", action="store_true", help="also clean each fold's NAME.html.gz pages and score them")
     args = ap.parse_args(argv)
     shipped = linemodel.MODEL_PATH
     if not any(args.bench.glob("*.json")):
@@ -313,7 +320,7 @@ def main(argv=None) -> int:
         # each fold's model goes to a scratch file: the shipped one is not touched
         scratch = Path(tempfile.mkdtemp()) / "line_model.json"
         linemodel.MODEL_PATH = scratch
-        results = []
+        results, html_results = [], []
         tried: dict[float, list[float]] = {}
         for f in range(args.cv):
             train = [d for d in docs if fold_of("outer" + d[0], args.cv) != f]
@@ -324,6 +331,12 @@ def main(argv=None) -> int:
             sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}
             print(f"fold {f}: {len(held)} documents, F1 {result['f1']:.4f} {sets}", flush=True)
             results.append(result)
+            if args.cv_html:
+                out = args.cv_out.with_name(args.cv_out.name + "-html") if args.cv_out else None
+                other = end_to_end(args.bench, held, out, html=True)
+                sets = {k: round(v["f1"], 4) for k, v in other["sets"].items()}
+                print(f"   html: F1 {other['f1']:.4f} {sets}", flush=True)
+                html_results.append(other)
             for t in [float(x) for x in args.try_thresholds.split(",") if x]:
                 linemodel.load().threshold = t
                 other = end_to_end(args.bench, held)
@@ -331,6 +344,8 @@ def main(argv=None) -> int:
                 print(f"   threshold {t}: F1 {other['f1']:.4f} {sets}", flush=True)
                 tried.setdefault(t, []).append(other["f1"])
         print(f"cross-validated F1 (mean of folds): {sum(r['f1'] for r in results) / len(results):.4f}")
+        if html_results:
+            print(f"   html: cross-validated F1 (mean of folds): {sum(r['f1'] for r in html_results) / len(html_results):.4f}")
         for t, f1s in sorted(tried.items()):
             print(f"   threshold {t}: cross-validated F1 {sum(f1s) / len(f1s):.4f}")
         linemodel.MODEL_PATH = shipped
