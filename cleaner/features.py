@@ -25,8 +25,9 @@ _DATE = re.compile(
 # letter: two link texts run together by the dump ("Student-AthleteA 24-year-old");
 # or a headline's last digit or mark glued to its teaser's first word
 # ("To 250,000The state", "On The Rise?Violence is"). After a digit, only a
-# capitalised word counts ("3D", "5G" are words of their own).
-_JOIN = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ](?=[a-zà-ÿ ])|[0-9?!’”)][A-ZÀ-Þ](?=[a-zà-ÿ]{2})")
+# capitalised word counts ("3D", "5G" are words of their own); an apostrophe
+# is left out: "l’Italia", "O’Neill" are one word.
+_JOIN = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ](?=[a-zà-ÿ ])|[0-9?!”)][A-ZÀ-Þ](?=[a-zà-ÿ]{2})")
 _BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
 _SEPARATORS = re.compile(r"\s[|»›>/·•]\s")
 _URLISH = re.compile(r"https?://|www\.|@\w+\.\w{2,}|\.(?:com|de|fr|org|net)\b")

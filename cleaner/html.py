@@ -202,11 +202,16 @@ def inline_code_to_text(body) -> None:
     The extraction marks both a code listing and an inline `pip-tools` as
     <code>; read as blocks, the inline ones cut their sentence into
     fragments ("Managing your", "requirements.txt", "with") that look like
-    a menu. Only a <code> whose parent holds running text is renamed.
+    a menu. A <code> is inline when its parent holds running text, or when
+    text stands right before or after it (as in a <quote>).
     """
     for el in body.iter("code"):
         parent = el.getparent()
-        if parent is not None and parent.tag in _TEXT_PARENTS:
+        if parent is None:
+            continue
+        prev = el.getprevious()
+        before = (prev.tail if prev is not None else parent.text) or ""
+        if parent.tag in _TEXT_PARENTS or before.strip() or (el.tail or "").strip():
             el.tag = "hi"
 
 

@@ -237,13 +237,18 @@ def judge(page: Page) -> list[Verdict | None]:
                 verdicts[i] = Verdict(H.LINE_MODEL.id, f"{H.LINE_MODEL.reason} (p={p:.2f}: {linemodel.explain(page, layout, i)})")
     # a block repeated (the headline shown twice, a teaser) is kept once;
     # but a line the story's prose region itself repeats (a recipe's "Eat
-    # every 2-3 hours" under each meal, a refrain) is the story's
+    # every 2-3 hours" under each meal, its "Pre-Workout Meal" subheadings, a
+    # refrain) is the story's. A teaser shown twice inside the region stays
+    # twice too: on the development pages, sparing only lines that do not read
+    # like a headline cost more
+    # (scrapinghub F1 0.9465 -> 0.9430) than such teasers do.
     first_seen: dict[str, int] = {}
     in_region = range(layout.start, layout.end)
     for i in range(n):
         if verdicts[i] is None and page.stats[i].words:
             first = first_seen.setdefault(page.norms[i], i)
-            if first != i and not (first in in_region and i in in_region):
+            story_repeat = first in in_region and i in in_region
+            if first != i and not story_repeat:
                 verdicts[i] = Verdict(H.DUPLICATE.id, H.DUPLICATE.reason)
     return verdicts
 

@@ -430,3 +430,12 @@ def test_inline_code_stays_inside_its_sentence_and_a_listing_is_its_own_block():
     doc = clean_document(article_page(f"<p>{para}</p>{listing}"))
     assert "Managing your requirements.txt with pip-tools makes builds repeatable for every developer on the team." in doc.text.split("\n\n")
     assert not any(b.text in ("requirements.txt", "with", "pip-tools") for b in doc.kept)
+
+
+def test_inline_code_in_a_quote_stays_inside_its_sentence():
+    from lxml import etree
+
+    body = etree.fromstring("<body><quote>Run <code>make test</code> before every commit.</quote>"
+                            "<quote><code>make lint</code></quote></body>")
+    H.inline_code_to_text(body)
+    assert H.walk_lines(body, H._EXTRACT_BLOCKS, frozenset()) == ["Run make test before every commit.", "make lint"]

@@ -129,6 +129,7 @@ def test_a_paragraph_naming_the_headline_shares_its_topic_and_a_teaser_does_not(
     ("Is Violence In Sports On The Rise?Violence is part of the game in many sports", 1),
     ("The 3D printer and the 5G network were shown in Berlin on Monday.", 0),
     ('He said: "Yes!" Then he left the room without another word.', 0),
+    ("Il governo dell’Unione ha detto che l’Italia e O’Neill sono d’accordo.", 0),
 ])
 def test_a_headline_glued_to_its_teaser_counts_as_a_join(text, joins):
     from cleaner.features import stop_list, text_stats
