@@ -180,8 +180,10 @@ def bench_stages(pages: list[bytes], repeat: int) -> None:
 
     The steps are run one after the other on each page, as one pass of
     clean() runs them; the last column is the speed the step alone would
-    allow. What a page must at least cost in this design is the per-block
-    work every page needs (normalising, statistics, rule matching).
+    allow. The steps are one pass; "pipeline, all passes" is the whole
+    judgement (2-3 passes, each removal explained), without decoding and
+    splitting. What a page must at least cost in this design is the
+    per-block work every page needs (normalising, statistics, rule matching).
     """
     from cleaner import linemodel, pipeline
     from cleaner.document import split_blocks, to_text
@@ -215,7 +217,7 @@ def bench_stages(pages: list[bytes], repeat: int) -> None:
                 rows = timed("model features", lambda: linemodel.features(page_, layout))
                 certain = [h is not None and h.action != "keep" for h in page_.hits]
                 timed("model prediction", lambda: model.predict(rows, certain))
-            timed("whole clean()", lambda: pipeline.run(blocks, rulesets))
+            timed("pipeline, all passes", lambda: pipeline.run(blocks, rulesets))
     n = len(pages) * repeat
     blocks_per_page = sum(len(split_blocks(to_text(p))) for p in pages) / len(pages)
     print(f"{len(pages)} dumps x {repeat}, {blocks_per_page:.0f} blocks per page on average")
