@@ -239,9 +239,8 @@ def judge(page: Page) -> list[Verdict | None]:
     # but a line the story's prose region itself repeats (a recipe's "Eat
     # every 2-3 hours" under each meal, its "Pre-Workout Meal" subheadings, a
     # refrain) is the story's. A teaser shown twice inside the region stays
-    # twice too: on the development pages, sparing only lines that do not read
-    # like a headline cost more
-    # (scrapinghub F1 0.9465 -> 0.9430) than such teasers do.
+    # twice too: on the development pages, sparing only lines that do not
+    # read like a headline cost more (scrapinghub F1 0.9465 -> 0.9430).
     first_seen: dict[str, int] = {}
     in_region = range(layout.start, layout.end)
     for i in range(n):
