@@ -517,12 +517,15 @@ class Matcher:
         self._fast_unanchored = [(r, f) for r, f in self._fast_regex if f.__name__ != "match"]
         # one combined pattern per rule set, not per combination of sets:
         # pages select different combinations, and each set compiles once
-        anchored_ids = {id(r) for r, _ in self._fast_anchored}
-        self._anchored_any = []  # (longest block any of the set's patterns takes, combined .match)
+        anchored = {id(r): f for r, f in self._fast_anchored}
+        # (longest block any of the set's patterns takes, combined .match, the set's rules):
+        # only the rules of a set whose combined pattern matched are tried one by one
+        self._anchored_any = []
         for rs in self.rulesets:
-            rules = [r for r in rs.rules if id(r) in anchored_ids]
+            rules = [(r, anchored[id(r)]) for r in rs.rules if id(r) in anchored]
             if rules:
-                self._anchored_any.append((max(r.max_chars for r in rules), _any_of(tuple(r.pattern for r in rules))))
+                combined = _any_of(tuple(r.pattern for r, _ in rules))
+                self._anchored_any.append((max(r.max_chars for r, _ in rules), combined, rules))
 
     def match(self, norm: str) -> Rule | None:
         """The rule matching a normalised block (keep rules first, then load order), or None."""
@@ -545,15 +548,11 @@ class Matcher:
         for p, rule in self._contains_odd:
             if n <= rule.max_chars and _rule_matches(rule, norm, None):
                 found.append(rule)
-        for longest, any_of in self._anchored_any:
+        for longest, any_of, rules in self._anchored_any:
             if n <= longest and any_of(norm) is not None:
-                break
-        else:
-            longest = None
-        if longest is not None:
-            for rule, find in self._fast_anchored:
-                if n <= rule.max_chars and find(norm) is not None:
-                    found.append(rule)
+                for rule, find in rules:
+                    if n <= rule.max_chars and find(norm) is not None:
+                        found.append(rule)
         for rule, find in self._fast_unanchored:
             if n <= rule.max_chars and find(norm) is not None:
                 found.append(rule)
