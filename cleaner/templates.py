@@ -706,6 +706,10 @@ class Templates:
         spared = _spared(group, norms, stats, hashes, zone)
         return PageTemplates(group, spared, frozenset(zone), hashes)
 
+    def has_template_for(self, norms: list[str], url: str | None = None) -> bool:
+        """Whether a learned template applies to a page (its normalised blocks)."""
+        return self._select([block_hash(n) if n else 0 for n in norms], site_of(url)) is not None
+
     def _select(self, hashes: list[int], site: str | None) -> SiteTemplate | None:
         if site is not None and site in self._by_name:
             return self._by_name[site]
@@ -1009,6 +1013,10 @@ def prefilter(blocks, templates, rulesets, url: str | None = None):
 
     view = resolve_templates(templates)
     norms = [normalize(b.text) for b in blocks]
+    if isinstance(view, Templates) and not view.has_template_for(norms, url):
+        # most pages of a mixed scrape belong to no learned site: they pay
+        # for one hash per block, not for statistics and rule matching
+        return list(blocks), {}
     empty: frozenset[str] = frozenset()
     stats = [text_stats(b.text, empty) for b in blocks]
     if isinstance(view, Templates):

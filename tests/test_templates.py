@@ -435,3 +435,15 @@ def test_cli_learn_then_batch_with_and_without_learning(tmp_path, capsys):
     bad.write_text('format = 1\n[[group]]\nname = "a"\npages = 0\n', encoding="utf-8")
     assert main(["batch", str(site), str(tmp_path / "x"), "--templates", str(bad), "-q"]) == 2
     assert f"{bad}:4: pages must be a positive integer" in capsys.readouterr().err
+
+
+def test_a_page_of_no_learned_site_passes_the_prefilter_untouched_and_cheaply(monkeypatch):
+    import cleaner.templates as T
+
+    templates = learn_folder(str(SITES))
+    rng = random.Random(7)
+    page = split_blocks(site_page(rng, "The Other Weekly", ["Home", "Sport"], ["© The Other Weekly"], 3))
+    # no statistics are computed for a page no template applies to
+    monkeypatch.setattr(T, "text_stats", lambda *a, **k: (_ for _ in ()).throw(AssertionError("stats computed")))
+    rest, claimed = prefilter(page, templates, default_rulesets())
+    assert rest == page and claimed == {}
