@@ -634,11 +634,13 @@ class PageTemplates:
         exempt: frozenset[int] = frozenset(),
         zone: frozenset[int] = frozenset(),
         hashes: list[int] | None = None,
+        stats: list | None = None,
     ):
         self.group = group
         self.exempt = exempt
         self.zone = zone  # the page's whole headline zone, spared or not
         self._hashes = hashes  # the page's block hashes, by position
+        self.stats = stats  # the page's block statistics (no stop words), when a group applies
 
     def verdict(self, norm: str, stats, position: int | None = None):
         if self.group is None or not norm or position in self.exempt:
@@ -704,11 +706,7 @@ class Templates:
         # the zone is anchored on prose that is the page's own, not the site's
         zone = headline_zone(texts, stats, norms, anchor_ok=lambda i: hashes[i] not in group.blocks)
         spared = _spared(group, norms, stats, hashes, zone)
-        return PageTemplates(group, spared, frozenset(zone), hashes)
-
-    def has_template_for(self, norms: list[str], url: str | None = None) -> bool:
-        """Whether a learned template applies to a page (its normalised blocks)."""
-        return self._select([block_hash(n) if n else 0 for n in norms], site_of(url)) is not None
+        return PageTemplates(group, spared, frozenset(zone), hashes, stats)
 
     def _select(self, hashes: list[int], site: str | None) -> SiteTemplate | None:
         if site is not None and site in self._by_name:
@@ -1013,16 +1011,18 @@ def prefilter(blocks, templates, rulesets, url: str | None = None):
 
     view = resolve_templates(templates)
     norms = [normalize(b.text) for b in blocks]
-    if isinstance(view, Templates) and not view.has_template_for(norms, url):
-        # most pages of a mixed scrape belong to no learned site: they pay
-        # for one hash per block, not for statistics and rule matching
-        return list(blocks), {}
-    empty: frozenset[str] = frozenset()
-    stats = [text_stats(b.text, empty) for b in blocks]
+    stats = None
     if isinstance(view, Templates):
-        view = view.for_page(blocks, url=url, norms=norms, stats=stats)
+        view = view.for_page(blocks, url=url, norms=norms)
+        if view.group is None:
+            # most pages of a mixed scrape belong to no learned site: they pay
+            # for one hash per block, not for statistics and rule matching
+            return list(blocks), {}
+        stats = view.stats
     elif hasattr(view, "for_page"):
         view = view.for_page(blocks, url=url)
+    if stats is None:
+        stats = [text_stats(b.text, frozenset()) for b in blocks]
     positional = isinstance(view, PageTemplates)
     matcher = matcher_for(tuple(select_rulesets(rulesets, norms, url)))
     rest, claimed = [], {}
