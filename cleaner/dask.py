@@ -270,10 +270,15 @@ def read_url(fs, path: str, url: str) -> bytes:
     return check_page(data, url)
 
 
+def _temp_path(path: str) -> str:
+    """A fresh temp name beside path (hidden, with the batch's temp suffix)."""
+    return posixpath.join(posixpath.dirname(path), f".{posixpath.basename(path)}.{uuid.uuid4().hex[:8]}{TEMP_SUFFIX}")
+
+
 def write_url(fs, path: str, url: str, text: str) -> None:
     """Write to a temp name beside path, then the file system's `mv` over it."""
     parent = posixpath.dirname(path)
-    tmp = posixpath.join(parent, f".{posixpath.basename(path)}.{uuid.uuid4().hex[:8]}{TEMP_SUFFIX}")
+    tmp = _temp_path(path)
     try:
         if parent:
             fs.makedirs(parent, exist_ok=True)
@@ -307,7 +312,7 @@ class FsFiles:
 
     def open_temp(self):
         parent = posixpath.dirname(self.out_path)
-        self._tmp = posixpath.join(parent, f".{posixpath.basename(self.out_path)}.{uuid.uuid4().hex[:8]}{TEMP_SUFFIX}")
+        self._tmp = _temp_path(self.out_path)
         if parent:
             self.fs_out.makedirs(parent, exist_ok=True)
         return self.fs_out.open(self._tmp, "wb")

@@ -184,7 +184,6 @@ def jsonl_fields(args):
     return Fields(args.jsonl_field, args.jsonl_url_field)
 
 
-
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "learn", help="learn site templates from a folder of pages",
