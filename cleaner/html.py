@@ -268,9 +268,7 @@ def recover_header(root, lines: list[str]) -> list[str]:
     found = headline_element(root)
     if found is None:
         return lines
-    keys = {}
-    for i, line in enumerate(lines):
-        keys.setdefault(_key(line), i)
+    keys = _first_by_key(lines)
     gap: list[str] = []
     chars = 0
     for line, standfirst in iter_following_lines(found[0], marks=is_standfirst, drop_tags=_HEADER_DROP_TAGS):
@@ -353,6 +351,14 @@ def iter_following_lines(el, marks=None, drop_tags=_DROP_TAGS):
 
 def _key(line: str) -> str:
     return line[:_KEY_CHARS].casefold()
+
+
+def _first_by_key(lines: list[str]) -> dict[str, int]:
+    """Where each line's key first occurs among `lines`."""
+    index: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        index.setdefault(_key(line), i)
+    return index
 
 
 # The extraction often ends with the site's list of other articles (linked
@@ -448,9 +454,7 @@ def add_sibling_modules(root, lines: list[str]) -> list[str]:
     modules = [m for m in modules if not any(a in outer for a in m.iterancestors())]  # nested: read with its outer one
     if len(modules) < 2:
         return lines
-    index = {}
-    for i, line in enumerate(lines):
-        index.setdefault(_key(line), i)
+    index = _first_by_key(lines)
     out = list(lines)
     inserted = 0
     cursor = 0  # where the next left-out module goes in `lines`
