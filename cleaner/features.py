@@ -28,6 +28,13 @@ _DATE = re.compile(
 # capitalised word counts ("3D", "5G" are words of their own); an apostrophe
 # is left out: "l’Italia", "O’Neill" are one word.
 _JOIN = re.compile(r"[a-zà-ÿ][A-ZÀ-Þ](?=[a-zà-ÿ ])|[0-9?!”)][A-ZÀ-Þ](?=[a-zà-ÿ]{2})")
+# a sentence ends inside the text: what comes before a join is no headline
+_INNER_SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*\s")
+# shorter letter runs before a join are a brand's first half ("iPhone",
+# "YouTube", "GmbH"), not the end of a headline
+_JOIN_MIN_PIECE = 4
+_GLUED_TITLE_MIN_WORDS = 3
+_GLUED_SUMMARY_MIN_WORDS = 6
 _BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
 _SEPARATORS = re.compile(r"\s[|»›>/·•]\s")
 _URLISH = re.compile(r"https?://|www\.|@\w+\.\w{2,}|\.(?:com|de|fr|org|net)\b")
@@ -106,6 +113,7 @@ class TextStats:
     has_date: bool
     urlish: bool
     joins: int = 0  # "AthleteA", "SubscribeSign": inline links rendered with no space between them
+    glued_title: bool = False  # a teaser: a headline run into its summary ("…Home RenovationMichigan couple finds…")
     # the block's content words (lower case, not stop words, 4+ letters): what
     # it is about, to tell the story's own lines from teasers of other stories
     topic: frozenset[str] = frozenset()
@@ -134,8 +142,33 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         has_date=bool(_DATE.search(text)),
         urlish=bool(_URLISH.search(text)),
         joins=len(_JOIN.findall(text)),
+        glued_title=glued_title(text),
         topic=frozenset(w for w in lower if len(w) >= _TOPIC_MIN_CHARS and w not in stop and not w.isdigit()),
     )
+
+
+def glued_title(text: str) -> bool:
+    """A headline run into its teaser's summary with no space: "…Student-AthleteA 24-year-old woman…".
+
+    Teaser lists of other stories render so in dumps: the title link and the
+    summary paragraph lose the break between them. The part before the join
+    must read as a title (a few words, no sentence ended inside it, no open
+    bracket) and the part after it as a summary.
+    """
+    for found in _JOIN.finditer(text):
+        cut = found.start() + 1
+        title, summary = text[:cut], text[cut:]
+        if len(title.split()) < _GLUED_TITLE_MIN_WORDS or len(summary.split()) < _GLUED_SUMMARY_MIN_WORDS:
+            continue
+        if _INNER_SENTENCE_END.search(title) or title.count("(") > title.count(")"):
+            continue
+        if title[-1].isalpha() and len(_LAST_LETTERS.search(title).group()) < _JOIN_MIN_PIECE:
+            continue
+        return True
+    return False
+
+
+_LAST_LETTERS = re.compile(r"[^\W\d_]*$")
 
 
 def stop_list(lang: str | None) -> frozenset[str]:

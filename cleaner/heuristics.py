@@ -46,6 +46,7 @@ SHORT_RUN_MIN = 3
 HEADLINE_LOOKBACK = 12
 HEADLINE_MIN_WORDS = 2
 HEADLINE_MAX_WORDS = 30
+SEPARATED_HEADLINE_PENALTY = 0.25
 # Prose after a tail marker, as a share of the article's prose before it,
 # below which the marker is taken to close the article.
 TAIL_MAX_PROSE_SHARE = 0.35
@@ -93,11 +94,15 @@ def headline_score(s: TextStats) -> float:
     """How much a block looks like a headline (0: not at all)."""
     if not HEADLINE_MIN_WORDS <= s.words <= HEADLINE_MAX_WORDS:
         return 0.0
-    if s.teaser_end or s.separators or s.urlish or s.bullet:
+    if s.teaser_end or s.separators > 1 or s.urlish or s.bullet:
         return 0.0
     if s.has_date and s.words <= 6:  # "vendredi 13 février 2026", "Nov 19, 2019"
         return 0.0
     score = 1.0 + min(s.words, 12) / 12
+    if s.separators:
+        # "Update | Crash victims identified" is a headline; "Story | Site name"
+        # (a page title) or "News | Sport" less often one
+        score -= SEPARATED_HEADLINE_PENALTY
     if s.chars > 0 and s.digits > s.chars / 4:
         score -= 0.5
     return score
@@ -119,6 +124,42 @@ RULE_HIT_WEIGHT = -15.0
 # The guard: when less than this share of the page's prose words survives,
 # the best prose region is restored.
 GUARD_MIN_KEPT_SHARE = 0.15
+
+
+# A table of contents: a run of at least this many short lines, each coming
+# back further down as the heading of a section (a heading followed by prose).
+TOC_MIN_ENTRIES = 3
+TOC_ENTRY_MAX_WORDS = 12
+_ENUMERATOR = re.compile(r"^(?:\d{1,3}|[ivxlc]{1,5}|[a-z])[.)]\s+")
+
+
+def toc_entries(norms: list[str], stats: list[TextStats], scores: list[float]) -> list[bool]:
+    """Blocks of a table of contents: their sections' headings follow further down.
+
+    The region of prose must not stop at the contents: "In this article…",
+    then the contents, then the sections is one story.
+    """
+    n = len(norms)
+    keys = [_ENUMERATOR.sub("", norm) for norm in norms]
+    heading_at: dict[str, int] = {}  # the last heading with prose right under it, per key
+    for j in range(n - 1, -1, -1):
+        if keys[j] and j + 1 < n and scores[j + 1] >= OUTSIDE_MIN_SCORE and keys[j] not in heading_at:
+            heading_at[keys[j]] = j
+    candidate = [
+        bool(keys[i]) and stats[i].words <= TOC_ENTRY_MAX_WORDS and not stats[i].sentence_end
+        and heading_at.get(keys[i], -1) > i + 1
+        for i in range(n)
+    ]
+    entries = [False] * n
+    i = 0
+    while i < n:
+        j = i
+        while j < n and candidate[j]:
+            j += 1
+        if j - i >= TOC_MIN_ENTRIES:
+            entries[i:j] = [True] * (j - i)
+        i = j + 1 if j == i else j
+    return entries
 
 
 def region_weight(score: float, s: TextStats, hit) -> float:

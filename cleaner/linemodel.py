@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from pathlib import Path
 
 MODEL_PATH = Path(__file__).parent / "data" / "model" / "line_model.json"
@@ -32,11 +33,14 @@ FEATURES = (
     "short_date", "window_short_share", "window_sentence_share", "window_teasers",
     "after_headline", "log_dist_headline", "prose_mass_near", "first_word_repeats",
     "joins", "log_run_len", "run_colon_intro", "run_digit_share", "run_mean_words",
-    "topic_page", "topic_region", "topic_headline",
+    "topic_page", "topic_region", "topic_headline", "glued_title", "glued_near",
+    "enum_sequence",
 )
 # Context features over the first stage's probabilities (the second stage reads them).
 STACK_FEATURES = ("p", "p_prev", "p_next", "p_prev2", "p_next2", "p_window", "p_before", "p_after")
 _WINDOW = 3
+# How far (blocks either side) glued_near looks for other glued teasers.
+_GLUED_REACH = 2
 _QUOTES = "\"'“”„«»‘’‚‹›"
 
 
@@ -85,6 +89,8 @@ def features(page, layout) -> list[list[float]]:
     page_topics = _topic_counts(stats, [i for i in range(n) if prose[i]])
     region_topics = _topic_counts(stats, [i for i in range(start, end) if prose[i]])
     headline_topic = stats[headline].topic if headline >= 0 else frozenset()
+    glued = [1 if st.glued_title else 0 for st in stats]
+    sequences = _enumerated_sequences(texts)
     prefix_prose = [0]
     for w in prose_words:
         prefix_prose.append(prefix_prose[-1] + w)
@@ -171,6 +177,10 @@ def features(page, layout) -> list[list[float]]:
             # the story's paragraphs name what its headline names; teasers of
             # other stories rarely do
             math.log1p(len(stats[i].topic & headline_topic)) if i != headline else 0.0,
+            float(glued[i]),
+            # teaser lists come in runs: glued neighbours make a join a teaser's
+            float(sum(glued[max(0, i - _GLUED_REACH):i + _GLUED_REACH + 1]) - glued[i]),
+            math.log1p(sequences[i]),
         ])
         before_words += prose_words[i]
     return rows
@@ -202,6 +212,45 @@ def _list_runs(stats, texts) -> list[tuple[float, float, float, float]]:
         for k in range(i, j):
             out[k] = row
         i = j
+    return out
+
+
+_ENUMERATOR = re.compile(r"^\s*\(?(\d{1,3})[.)]\s")
+# How far apart (in blocks) two numbered items of one list may stand: an item
+# may run over a few blocks (a product's name, its link, its price).
+_ENUM_REACH = 4
+
+
+def _enumerated_sequences(texts) -> list[int]:
+    """Per block: the length of the numbered list ("1) …", "2) …") it is part of, else 0.
+
+    A list of the story (a ranking, results, steps) counts its items; so do
+    "most read" lists, which the model tells apart by where they stand.
+    """
+    n = len(texts)
+    numbers = []
+    for text in texts:
+        found = _ENUMERATOR.match(text)
+        numbers.append(int(found.group(1)) if found else None)
+    out = [0] * n
+    i = 0
+    while i < n:
+        if numbers[i] is None:
+            i += 1
+            continue
+        members, last, expected = [i], i, numbers[i] + 1
+        j = i + 1
+        while j < n and j - last <= _ENUM_REACH:
+            if numbers[j] == expected:
+                members.append(j)
+                last, expected = j, expected + 1
+            j += 1
+        if len(members) > 1:
+            for k in range(i, last + 1):  # what stands between items belongs to them
+                out[k] = len(members)
+            i = last + 1
+        else:
+            i += 1
     return out
 
 

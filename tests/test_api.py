@@ -260,3 +260,14 @@ def test_a_line_the_story_itself_repeats_stays_each_time():
     body = [STORY[0], refrain, STORY[1], STORY[2], refrain, STORY[3]]
     doc = clean_document("\n".join(["Home", "News", "Harbour budget approved after long debate"] + body))
     assert [b.text for b in doc.kept].count(refrain) == 2
+
+
+def test_the_lead_shown_as_a_teaser_first_is_kept_where_the_story_has_it():
+    lead = STORY[0]
+    text = "\n".join(
+        ["Home", "News", lead, "Sport", "Weather", "Contact", "Harbour budget approved after long debate"] + STORY
+    )
+    doc = clean_document(text)
+    kept = [b for b in doc.kept]
+    assert [b.text for b in kept].count(lead) == 1
+    assert next(b.index for b in kept if b.text == lead) == 7  # the story's copy, not the teaser's

@@ -135,3 +135,25 @@ def test_a_headline_glued_to_its_teaser_counts_as_a_join(text, joins):
     from cleaner.features import stop_list, text_stats
 
     assert text_stats(text, stop_list("en")).joins == joins
+
+
+@pytest.mark.parametrize("text, glued", [
+    ("Police: 2 In Custody After Death Of U of M-Dearborn Student-AthleteA 24-year-old woman and a man were arrested", True),
+    ("Michigan To Mail Redistricting Panel Applications To 250,000The state of Michigan will mail 250,000 applications", True),
+    # a brand's two halves are no headline and summary
+    ("Das neue iPhone kommt im September mit vielen neuen Funktionen auf den Markt.", False),
+    ("Die Energie GmbH wurde auch in diesem Jahr mit dem Preis ausgezeichnet.", False),
+    # a sentence ended before the join: prose, not a title
+    ("He thanked the crowd. Then the band from SportScheck played their final song for everyone there.", False),
+    # too short on either side
+    ("Read MoreSubscribe", False),
+])
+def test_a_headline_run_into_its_summary_is_a_glued_teaser(text, glued):
+    from cleaner.features import glued_title
+
+    assert glued_title(text) is glued
+
+
+def test_numbered_items_of_one_list_carry_the_list_length():
+    texts = ["Our picks:", "1) The first gift", "http://example.com/a", "2) The second gift", "3. The third gift", "Footer", "7. Lonely"]
+    assert linemodel._enumerated_sequences(texts) == [0, 3, 3, 3, 3, 0, 0]

@@ -1,0 +1,65 @@
+"""The heuristics' reading of a page: prose region, headline, table of contents."""
+
+from __future__ import annotations
+
+from cleaner import clean, pipeline
+from cleaner.document import split_blocks
+from cleaner.heuristics import toc_entries
+
+SECTIONS = {
+    "Morning on the harbour": "The fishing boats come in before six, and the auction on the quay starts as soon as the first crates are landed.",
+    "The old lighthouse": "Built in 1860, the lighthouse was restored by volunteers who spent three summers repairing its stone stairs.",
+    "Where to eat": "Small restaurants along the front serve the morning catch, grilled simply and with bread from the bakery behind the church.",
+    "Getting there": "A bus runs from the station every hour, and the coastal path from the next village takes about two hours on foot.",
+    "The Sunday market": "Farmers from the valley sell cheese, honey and early vegetables on the square until the church bells ring at noon.",
+    "Walks in the hills": "Marked trails climb from the last houses to the ridge, where on a clear day the islands are visible to the west.",
+    "Where to stay": "Most rooms are in family guest houses, and in August they are booked months ahead, so plan your visit early.",
+    "When to go": "Late spring is quiet and mild, while the autumn storms make for dramatic walks along the harbour wall at dusk.",
+}
+# one paragraph: alone it weighs less than the eight contents lines below it
+INTRO = ["The small port town has changed little in a hundred years, and that is what draws visitors back every summer."]
+
+
+def _page(lines):
+    return pipeline.read_page(split_blocks("\n".join(lines)), pipeline.default_rulesets(), None)
+
+
+def _guide():
+    lines = ["Home", "Travel", "Guides", "A day in the old port town", *INTRO, "Contents"]
+    lines += [f"{n}. {title}" for n, title in enumerate(SECTIONS, 1)]
+    for n, (title, text) in enumerate(SECTIONS.items(), 1):
+        lines += [f"{n}. {title}", text]
+    return lines
+
+
+def test_a_table_of_contents_is_recognised_by_its_headings_further_down():
+    lines = _guide()
+    page = _page(lines)
+    scores = [pipeline.H.prose_score(s) for s in page.stats]
+    entries = [i for i, flag in enumerate(toc_entries(page.norms, page.stats, scores)) if flag]
+    first = lines.index("Contents") + 1
+    assert entries == list(range(first, first + len(SECTIONS)))
+
+
+def test_the_introduction_above_a_table_of_contents_stays_with_the_story():
+    lines = _guide()
+    layout = pipeline.analyse(_page(lines))
+    assert layout.headline == lines.index("A day in the old port town")
+    out = clean("\n".join(lines))
+    for paragraph in INTRO + list(SECTIONS.values()):
+        assert paragraph in out
+
+
+def test_a_menu_repeated_in_the_footer_is_no_table_of_contents():
+    menu = ["News", "Sport", "Weather", "Culture"]
+    lines = menu + ["A day in the old port town", *INTRO, *SECTIONS.values()] + menu
+    page = _page(lines)
+    scores = [pipeline.H.prose_score(s) for s in page.stats]
+    assert not any(toc_entries(page.norms, page.stats, scores))
+
+
+def test_a_headline_with_one_label_separator_is_still_the_headline():
+    lines = ["Home", "Subscribe to this feed", "Update | Crash victims on the coast road identified",
+             "Published: Tuesday | April 26, 2022 | 9:52 PM", *INTRO, *SECTIONS.values()]
+    layout = pipeline.analyse(_page(lines))
+    assert layout.headline == 2
