@@ -309,6 +309,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--cv-out", type=Path, help="keep each document's cross-validated output here")
     ap.add_argument("--cv-html", action="store_true", help="also clean each fold's NAME.html.gz pages and score them")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the trees' feature sampling (the shipped model uses 0)")
     args = ap.parse_args(argv)
     shipped = linemodel.MODEL_PATH
     if not any(args.bench.glob("*.json")):
@@ -325,7 +326,7 @@ def main(argv=None) -> int:
         for f in range(args.cv):
             train = [d for d in docs if fold_of("outer" + d[0], args.cv) != f]
             held = sorted({d[0] for d in docs if fold_of("outer" + d[0], args.cv) == f})
-            scratch.write_text(json.dumps(export(fit(train), args.threshold)), encoding="utf-8")
+            scratch.write_text(json.dumps(export(fit(train, args.seed), args.threshold)), encoding="utf-8")
             linemodel.load.cache_clear()
             result = end_to_end(args.bench, held, args.cv_out)
             sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}
@@ -351,7 +352,7 @@ def main(argv=None) -> int:
         linemodel.MODEL_PATH = shipped
         linemodel.load.cache_clear()
     if not args.no_write:
-        model = export(fit(docs), args.threshold)
+        model = export(fit(docs, args.seed), args.threshold)
         shipped.parent.mkdir(parents=True, exist_ok=True)
         tmp = shipped.with_suffix(".tmp")
         tmp.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
