@@ -58,6 +58,7 @@ LEAVES = 16
 # trees lean less on any one column, which carries better to unseen sites
 # (3-fold cross-validation: mean F1 0.8932 with all features, 0.8948 with half)
 FEATURE_SHARE = 0.5
+BAG = 1
 INNER_FOLDS = 3
 
 
@@ -198,28 +199,43 @@ def _matrix(docs, column):
     return np.array([r for d in docs for r in d[column]], dtype=float)
 
 
-def _fit_trees(X, y, w, seed=0):
-    clf = HistGradientBoostingClassifier(
-        max_iter=ITERATIONS, max_leaf_nodes=LEAVES, learning_rate=0.1, min_samples_leaf=40,
-        l2_regularization=1.0, random_state=seed, early_stopping=False, max_features=FEATURE_SHARE,
-    )
-    clf.fit(X, y, sample_weight=w)
-    return clf
+def _fit_trees(X, y, w, seed=0, bag=1):
+    """`bag` models on different feature-sampling seeds, each with 1/bag of the trees
+    (and bag times the learning rate): their average has the cost of one model
+    and less of the noise any one seed's sampling brings."""
+    members = []
+    for k in range(bag):
+        clf = HistGradientBoostingClassifier(
+            max_iter=ITERATIONS // bag, max_leaf_nodes=LEAVES, learning_rate=0.1 * bag, min_samples_leaf=40,
+            l2_regularization=1.0, random_state=seed + k, early_stopping=False, max_features=FEATURE_SHARE,
+        )
+        clf.fit(X, y, sample_weight=w)
+        members.append(clf)
+    return members
 
 
-def _export_trees(clf) -> dict:
+def _predict(members, X) -> np.ndarray:
+    """The bag's probability: the members' margins averaged (what the exported trees compute)."""
+    margin = np.mean([m.decision_function(X) for m in members], axis=0)
+    return 1.0 / (1.0 + np.exp(-margin))
+
+
+def _export_trees(members) -> dict:
+    """One tree list for the bag: each member's leaf values divided by the bag's size."""
     trees = []
-    for (predictor,) in clf._predictors:
-        nodes = predictor.nodes
-        leaf = nodes["is_leaf"].astype(bool)
-        trees.append([
-            [int(f) for f in nodes["feature_idx"]],
-            [float(t) for t in nodes["num_threshold"]],
-            [-1 if lf else int(l) for l, lf in zip(nodes["left"], leaf)],
-            [-1 if lf else int(r) for r, lf in zip(nodes["right"], leaf)],
-            [round(float(v), 6) if lf else 0.0 for v, lf in zip(nodes["value"], leaf)],
-        ])
-    return {"kind": "trees", "bias": float(np.ravel(clf._baseline_prediction)[0]), "trees": trees}
+    for clf in members:
+        for (predictor,) in clf._predictors:
+            nodes = predictor.nodes
+            leaf = nodes["is_leaf"].astype(bool)
+            trees.append([
+                [int(f) for f in nodes["feature_idx"]],
+                [float(t) for t in nodes["num_threshold"]],
+                [-1 if lf else int(l) for l, lf in zip(nodes["left"], leaf)],
+                [-1 if lf else int(r) for r, lf in zip(nodes["right"], leaf)],
+                [round(float(v) / len(members), 6) if lf else 0.0 for v, lf in zip(nodes["value"], leaf)],
+            ])
+    bias = float(np.mean([np.ravel(clf._baseline_prediction)[0] for clf in members]))
+    return {"kind": "trees", "bias": bias, "trees": trees}
 
 
 _DROP = linemodel.FEATURES.index("rule_drop")
@@ -239,21 +255,21 @@ def _stack(docs, probs_per_doc):
     return out
 
 
-def fit(docs, seed=0) -> dict:
+def fit(docs, seed=0, bag=1) -> dict:
     """Stage 1 on all docs; stage 2 on stage-1 probabilities predicted out of fold."""
     y = np.array([v for d in docs for v in d[2]])
     w = np.array([v for d in docs for v in d[3]])
     oof = [None] * len(docs)
     for f in range(INNER_FOLDS):
         train = [d for d in docs if fold_of(d[0], INNER_FOLDS) != f]
-        clf = _fit_trees(_matrix(train, 1), np.array([v for d in train for v in d[2]]),
-                         np.array([v for d in train for v in d[3]]), seed)
+        members = _fit_trees(_matrix(train, 1), np.array([v for d in train for v in d[2]]),
+                             np.array([v for d in train for v in d[3]]), seed, bag)
         for k, d in enumerate(docs):
             if fold_of(d[0], INNER_FOLDS) == f:
-                oof[k] = clf.predict_proba(np.array(d[1], dtype=float))[:, 1].tolist()
-    stage1 = _fit_trees(_matrix(docs, 1), y, w, seed)
+                oof[k] = _predict(members, np.array(d[1], dtype=float)).tolist()
+    stage1 = _fit_trees(_matrix(docs, 1), y, w, seed, bag)
     X2 = np.array([r for rows in _stack(docs, oof) for r in rows], dtype=float)
-    stage2 = _fit_trees(X2, y, w, seed)
+    stage2 = _fit_trees(X2, y, w, seed, bag)
     return {"stage1": _export_trees(stage1), "stage2": _export_trees(stage2), "_check": (stage1, docs[0])}
 
 
@@ -268,7 +284,7 @@ def export(fitted, threshold: float) -> dict:
     }
     # the plain-Python evaluation must agree with scikit-learn's
     mine = linemodel.Trees(spec["stage1"], len(linemodel.FEATURES)).predict(doc[1])
-    theirs = stage1.predict_proba(np.array(doc[1], dtype=float))[:, 1]
+    theirs = _predict(stage1, np.array(doc[1], dtype=float))
     assert max(abs(a - b) for a, b in zip(mine, theirs)) < 1e-4, "exported trees disagree with scikit-learn"
     return spec
 
@@ -310,6 +326,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cv-out", type=Path, help="keep each document's cross-validated output here")
     ap.add_argument("--cv-html", action="store_true", help="also clean each fold's NAME.html.gz pages and score them")
     ap.add_argument("--seed", type=int, default=0, help="seed of the trees' feature sampling (the shipped model uses 0)")
+    ap.add_argument("--bag", type=int, default=BAG, help=f"models averaged per stage, on seeds SEED, SEED+1, ... (default {BAG})")
     args = ap.parse_args(argv)
     shipped = linemodel.MODEL_PATH
     if not any(args.bench.glob("*.json")):
@@ -326,7 +343,7 @@ def main(argv=None) -> int:
         for f in range(args.cv):
             train = [d for d in docs if fold_of("outer" + d[0], args.cv) != f]
             held = sorted({d[0] for d in docs if fold_of("outer" + d[0], args.cv) == f})
-            scratch.write_text(json.dumps(export(fit(train, args.seed), args.threshold)), encoding="utf-8")
+            scratch.write_text(json.dumps(export(fit(train, args.seed, args.bag), args.threshold)), encoding="utf-8")
             linemodel.load.cache_clear()
             result = end_to_end(args.bench, held, args.cv_out)
             sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}
@@ -352,7 +369,7 @@ def main(argv=None) -> int:
         linemodel.MODEL_PATH = shipped
         linemodel.load.cache_clear()
     if not args.no_write:
-        model = export(fit(docs, args.seed), args.threshold)
+        model = export(fit(docs, args.seed, args.bag), args.threshold)
         shipped.parent.mkdir(parents=True, exist_ok=True)
         tmp = shipped.with_suffix(".tmp")
         tmp.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
