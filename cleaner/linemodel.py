@@ -443,6 +443,8 @@ def explain(page, layout, i: int) -> str:
         parts.append(f"{s.words} words")
     elif s.stop_ratio < 0.15:
         parts.append("few stop words")
+    if s.glued_title:
+        parts.append("a headline run into its summary, like a teaser")
     if s.teaser_end:
         parts.append("ends like a teaser")
     elif not s.sentence_end:
