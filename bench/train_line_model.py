@@ -331,6 +331,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of the trees' feature sampling (the shipped model uses 0)")
     ap.add_argument("--bag", type=int, default=BAG, help=f"models averaged per stage, on seeds SEED, SEED+1, ... (default {BAG})")
     args = ap.parse_args(argv)
+    if not 1 <= args.bag <= ITERATIONS:
+        ap.error(f"--bag must be between 1 and {ITERATIONS} (each model gets {ITERATIONS} // bag trees)")
     shipped = linemodel.MODEL_PATH
     if not any(args.bench.glob("*.json")):
         raise SystemExit(f"{args.bench}: no benchmark documents (NAME.json gold beside NAME.txt); pass --bench DIR")
@@ -342,7 +344,7 @@ def main(argv=None) -> int:
         scratch = Path(tempfile.mkdtemp()) / "line_model.json"
         linemodel.MODEL_PATH = scratch
         results, html_results = [], []
-        tried: dict[float, list[float]] = {}
+        tried: dict[float | tuple[str, float], list[float]] = {}
         for f in range(args.cv):
             train = [d for d in docs if fold_of("outer" + d[0], args.cv) != f]
             held = sorted({d[0] for d in docs if fold_of("outer" + d[0], args.cv) == f})
@@ -373,8 +375,9 @@ def main(argv=None) -> int:
         print(f"cross-validated F1 (mean of folds): {sum(r['f1'] for r in results) / len(results):.4f}")
         if html_results:
             print(f"   html: cross-validated F1 (mean of folds): {sum(r['f1'] for r in html_results) / len(html_results):.4f}")
-        for t, f1s in sorted(tried.items(), key=str):
-            print(f"   threshold {t}: cross-validated F1 {sum(f1s) / len(f1s):.4f}")
+        for t, f1s in sorted(tried.items(), key=lambda kv: (isinstance(kv[0], tuple), str(kv[0]))):
+            label = f"{t[1]}, html" if isinstance(t, tuple) else f"{t}"
+            print(f"   threshold {label}: cross-validated F1 {sum(f1s) / len(f1s):.4f}")
         linemodel.MODEL_PATH = shipped
         linemodel.load.cache_clear()
     if not args.no_write:

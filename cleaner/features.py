@@ -35,6 +35,11 @@ _INNER_SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*\s")
 _JOIN_MIN_PIECE = 4
 _GLUED_TITLE_MIN_WORDS = 3
 _GLUED_SUMMARY_MIN_WORDS = 6
+# share of the title's words that are capitalised: headlines are set in title
+# case (or, in German, carry capitalised nouns); a sentence is not
+_GLUED_TITLE_CAPITALISED = 0.6
+# a one-word label before a headline: "Update | Crash victims identified"
+_LABEL_PREFIX = re.compile(r"^[^\s|]{2,20} \| \S+(?: \S+){3,}$")
 _BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
 _SEPARATORS = re.compile(r"\s[|»›>/·•]\s")
 _URLISH = re.compile(r"https?://|www\.|@\w+\.\w{2,}|\.(?:com|de|fr|org|net)\b")
@@ -114,6 +119,7 @@ class TextStats:
     urlish: bool
     joins: int = 0  # "AthleteA", "SubscribeSign": inline links rendered with no space between them
     glued_title: bool = False  # a teaser: a headline run into its summary ("…Home RenovationMichigan couple finds…")
+    label_prefix: bool = False  # "Update | Crash victims identified": a label, one bar, a headline
     # the block's content words (lower case, not stop words, 4+ letters): what
     # it is about, to tell the story's own lines from teasers of other stories
     topic: frozenset[str] = frozenset()
@@ -143,6 +149,7 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         urlish=bool(_URLISH.search(text)),
         joins=len(_JOIN.findall(text)),
         glued_title=glued_title(text),
+        label_prefix=bool(_LABEL_PREFIX.match(text)),
         topic=frozenset(w for w in lower if len(w) >= _TOPIC_MIN_CHARS and w not in stop and not w.isdigit()),
     )
 
@@ -152,8 +159,8 @@ def glued_title(text: str) -> bool:
 
     Teaser lists of other stories render so in dumps: the title link and the
     summary paragraph lose the break between them. The part before the join
-    must read as a title (a few words, no sentence ended inside it, no open
-    bracket) and the part after it as a summary.
+    must read as a title (a few words, mostly capitalised, no sentence ended
+    inside it, no open bracket) and the part after it as a summary.
     """
     for found in _JOIN.finditer(text):
         cut = found.start() + 1
@@ -164,11 +171,15 @@ def glued_title(text: str) -> bool:
             continue
         if title[-1].isalpha() and len(_LAST_LETTERS.search(title).group()) < _JOIN_MIN_PIECE:
             continue
+        words = _TITLE_WORD.findall(title)
+        if not words or sum(1 for w in words if w[0].isupper()) < _GLUED_TITLE_CAPITALISED * len(words):
+            continue  # "…suspects used WhatsApp to plan…" is a sentence with a brand in it
         return True
     return False
 
 
 _LAST_LETTERS = re.compile(r"[^\W\d_]*$")
+_TITLE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 def stop_list(lang: str | None) -> frozenset[str]:

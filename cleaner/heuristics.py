@@ -94,14 +94,14 @@ def headline_score(s: TextStats) -> float:
     """How much a block looks like a headline (0: not at all)."""
     if not HEADLINE_MIN_WORDS <= s.words <= HEADLINE_MAX_WORDS:
         return 0.0
-    if s.teaser_end or s.separators > 1 or s.urlish or s.bullet:
+    if s.teaser_end or (s.separators and not s.label_prefix) or s.urlish or s.bullet:
         return 0.0
     if s.has_date and s.words <= 6:  # "vendredi 13 février 2026", "Nov 19, 2019"
         return 0.0
     score = 1.0 + min(s.words, 12) / 12
     if s.separators:
-        # "Update | Crash victims identified" is a headline; "Story | Site name"
-        # (a page title) or "News | Sport" less often one
+        # "Update | Crash victims identified" is a headline, though less
+        # surely than one without its label
         score -= SEPARATED_HEADLINE_PENALTY
     if s.chars > 0 and s.digits > s.chars / 4:
         score -= 0.5

@@ -243,21 +243,22 @@ def judge(page: Page) -> list[Verdict | None]:
     # but a line the story's prose region itself repeats (a recipe's "Eat
     # every 2-3 hours" under each meal, its "Pre-Workout Meal" subheadings, a
     # refrain) is the story's. A teaser shown twice inside the region stays
-    # twice too: on the development pages, sparing only lines that do not
-    # read like a headline cost more (scrapinghub F1 0.9465 -> 0.9430), and
-    # so did sparing only lines of 20 words or fewer (0.9457 -> 0.9427: a
-    # removal splits the region, and the next pass loses the story's short
-    # repeats). The copy kept is the first one inside the region when there
-    # is one: the lead shown first as a teaser above the story stays where
-    # the story has it.
+    # twice too: telling it from the story's own repeats by its shape (does
+    # it read like a headline, is it short) loses more of the stories'
+    # subheadings than it saves, and a removal inside the region can split
+    # the region on the next pass. The copy kept is the first one inside the
+    # region when there is one: the lead shown first as a teaser above the
+    # story stays where the story has it; the headline and attribution next
+    # to the article stay where they are.
     in_region = range(layout.start, layout.end)
     kept_copy: dict[str, int] = {}
     if layout.headline is not None:
-        kept_copy[page.norms[layout.headline]] = layout.headline  # the headline is the copy kept
+        kept_copy[page.norms[layout.headline]] = layout.headline
     for i in range(n):
         if verdicts[i] is None and page.stats[i].words:
             seen = kept_copy.setdefault(page.norms[i], i)
-            if seen not in in_region and i in in_region and seen != layout.headline:
+            fixed = seen == layout.headline or layout.protected[seen]
+            if seen not in in_region and i in in_region and not fixed:
                 kept_copy[page.norms[i]] = i
     for i in range(n):
         if verdicts[i] is None and page.stats[i].words:

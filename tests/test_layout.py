@@ -63,3 +63,9 @@ def test_a_headline_with_one_label_separator_is_still_the_headline():
              "Published: Tuesday | April 26, 2022 | 9:52 PM", *INTRO, *SECTIONS.values()]
     layout = pipeline.analyse(_page(lines))
     assert layout.headline == 2
+
+
+def test_a_name_and_a_role_between_bars_is_no_headline():
+    lines = ["Home", "News", "Mayor resigns", "Jane Doe | Chief Political Correspondent", *INTRO, *SECTIONS.values()]
+    layout = pipeline.analyse(_page(lines))
+    assert layout.headline == 2

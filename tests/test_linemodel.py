@@ -143,6 +143,8 @@ def test_a_headline_glued_to_its_teaser_counts_as_a_join(text, joins):
     # a brand's two halves are no headline and summary
     ("Das neue iPhone kommt im September mit vielen neuen Funktionen auf den Markt.", False),
     ("Die Energie GmbH wurde auch in diesem Jahr mit dem Preis ausgezeichnet.", False),
+    # a sentence with a brand in it: its words are not a title's
+    ("The suspects used WhatsApp to plan the robbery, police said on Monday evening.", False),
     # a sentence ended before the join: prose, not a title
     ("He thanked the crowd. Then the band from SportScheck played their final song for everyone there.", False),
     # too short on either side
