@@ -27,6 +27,7 @@ OUTSIDE_ARTICLE = Heuristic("outside-article", "outside the article's prose regi
 SHORT_LINE_RUN = Heuristic("short-line-run", "in a run of short title-like lines (menu, link list, teasers)")
 NOT_PROSE = Heuristic("not-prose", "too short or too list-like to be article text")
 LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
+PAGE_TITLE = Heuristic("page-title", "the page's title: the headline with the site's name")
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
 BYLINE_MAX_CHARS = 120
@@ -160,6 +161,23 @@ def toc_entries(norms: list[str], stats: list[TextStats], scores: list[float]) -
             entries[i:j] = [True] * (j - i)
         i = j + 1 if j == i else j
     return entries
+
+
+# "Headline - Site", "Site | Headline": the <title> a dump often starts with.
+_TITLE_SEPARATOR = r" ?(?:-|–|—|\||·|•|::) ?"
+_SITE_SUFFIX = re.compile(rf"^{_TITLE_SEPARATOR}(?:\S+ ?){{1,6}}$")
+_SITE_PREFIX = re.compile(rf"^(?:\S+ ){{1,6}}{_TITLE_SEPARATOR}$")
+
+
+def is_page_title(norm: str, headline: str) -> bool:
+    """The headline with the site's name before or after it, between separators."""
+    if not headline or norm == headline:
+        return False
+    if norm.startswith(headline):
+        return bool(_SITE_SUFFIX.match(norm[len(headline):]))
+    if norm.endswith(headline):
+        return bool(_SITE_PREFIX.match(norm[: -len(headline)]))
+    return False
 
 
 def region_weight(score: float, s: TextStats, hit) -> float:

@@ -239,6 +239,12 @@ def judge(page: Page) -> list[Verdict | None]:
                 verdicts[i] = None
             elif verdicts[i] is None:
                 verdicts[i] = Verdict(H.LINE_MODEL.id, f"{H.LINE_MODEL.reason} (p={p:.2f}: {linemodel.explain(page, layout, i)})")
+    # the page's <title> ("Headline - Site") says the headline again
+    if layout.headline is not None:
+        headline = page.norms[layout.headline]
+        for i in range(n):
+            if verdicts[i] is None and H.is_page_title(page.norms[i], headline):
+                verdicts[i] = Verdict(H.PAGE_TITLE.id, H.PAGE_TITLE.reason)
     # a block repeated (the headline shown twice, a teaser) is kept once;
     # but a line the story's prose region itself repeats (a recipe's "Eat
     # every 2-3 hours" under each meal, its "Pre-Workout Meal" subheadings, a

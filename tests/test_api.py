@@ -271,3 +271,24 @@ def test_the_lead_shown_as_a_teaser_first_is_kept_where_the_story_has_it():
     kept = [b for b in doc.kept]
     assert [b.text for b in kept].count(lead) == 1
     assert next(b.index for b in kept if b.text == lead) == 7  # the story's copy, not the teaser's
+
+
+@pytest.mark.parametrize("page_title", [
+    "Harbour budget approved after long debate - Daily Herald",
+    "Harbour budget approved after long debate | Daily Herald",
+    "Daily Herald | Harbour budget approved after long debate",
+])
+def test_the_page_title_naming_the_site_goes_and_the_headline_is_the_title(page_title):
+    headline = "Harbour budget approved after long debate"
+    doc = clean_document("\n".join([page_title, "Home", "News", headline] + STORY))
+    assert doc.title == headline
+    assert page_title not in [b.text for b in doc.kept]
+    assert any(r.rule == "page-title" and r.text == page_title for r in doc.removed)
+
+
+def test_a_subheading_that_extends_the_headline_is_no_page_title():
+    from cleaner.heuristics import is_page_title
+
+    headline = "harbour budget approved after long debate"
+    assert not is_page_title(headline + ": what the new sea wall will cost the town and when work starts", headline)
+    assert not is_page_title(headline, headline)
