@@ -47,6 +47,7 @@ _URLISH = re.compile(r"https?://|www\.|@\w+\.\w{2,}|\.(?:com|de|fr|org|net)\b")
 # The end of a block is all the sentence/teaser patterns need to see.
 _TAIL_CHARS = 16
 STOPWORD_DIR = Path(__file__).parent / "data" / "stopwords"
+CALENDAR_WORDS_FILE = Path(__file__).parent / "data" / "calendar_words.txt"
 # Fewer stop-word hits than this in a page: no language is guessed.
 _MIN_LANG_HITS = 3
 _LANG_SAMPLE_WORDS = 3000
@@ -64,6 +65,27 @@ def stopwords() -> dict[str, frozenset[str]]:
                 words.append(line)
         lists[path.stem] = frozenset(words)
     return lists
+
+
+@functools.lru_cache(maxsize=1)
+def calendar_words() -> tuple[str, ...]:
+    """Month and weekday names (data/calendar_words.txt), lower case."""
+    words = []
+    for line in CALENDAR_WORDS_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.append(line)
+    return tuple(words)
+
+
+@functools.lru_cache(maxsize=1)
+def _date_lead() -> re.Pattern:
+    """A block that opens with a date: "June 9 – West Palm Beach", "10. März:", "12/03 …"."""
+    names = "|".join(sorted((re.escape(w) for w in calendar_words() + ("may",)), key=len, reverse=True))
+    return re.compile(
+        rf"^(?:(?:{names})\.?,? \d{{1,2}}\b|\d{{1,2}}\.? (?:de )?(?:{names})\b|\d{{1,2}}[./]\d{{1,2}}\b)",
+        re.IGNORECASE,
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,6 +142,7 @@ class TextStats:
     joins: int = 0  # "AthleteA", "SubscribeSign": inline links rendered with no space between them
     glued_title: bool = False  # a teaser: a headline run into its summary ("…Home RenovationMichigan couple finds…")
     label_prefix: bool = False  # "Update | Crash victims identified": a label, one bar, a headline
+    date_lead: bool = False  # opens with a date: an item of a schedule ("June 9 – West Palm Beach")
     # the block's content words (lower case, not stop words, 4+ letters): what
     # it is about, to tell the story's own lines from teasers of other stories
     topic: frozenset[str] = frozenset()
@@ -150,6 +173,7 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         joins=len(_JOIN.findall(text)),
         glued_title=glued_title(text),
         label_prefix=bool(_LABEL_PREFIX.match(text)),
+        date_lead=bool(_date_lead().match(text)),
         topic=frozenset(w for w in lower if len(w) >= _TOPIC_MIN_CHARS and w not in stop and not w.isdigit()),
     )
 

@@ -34,13 +34,13 @@ FEATURES = (
     "after_headline", "log_dist_headline", "prose_mass_near", "first_word_repeats",
     "joins", "log_run_len", "run_colon_intro", "run_digit_share", "run_mean_words",
     "topic_page", "topic_region", "topic_headline", "glued_title", "glued_near",
-    "enum_sequence",
+    "enum_sequence", "date_lead", "date_lead_near",
 )
 # Context features over the first stage's probabilities (the second stage reads them).
 STACK_FEATURES = ("p", "p_prev", "p_next", "p_prev2", "p_next2", "p_window", "p_before", "p_after")
 _WINDOW = 3
-# How far (blocks either side) glued_near looks for other glued teasers.
-_GLUED_REACH = 2
+# How far (blocks either side) glued_near and date_lead_near look for others of their kind.
+_NEIGHBOUR_REACH = 2
 _QUOTES = "\"'“”„«»‘’‚‹›"
 
 
@@ -91,6 +91,7 @@ def features(page, layout) -> list[list[float]]:
     headline_topic = stats[headline].topic if headline >= 0 else frozenset()
     glued = [1 if st.glued_title else 0 for st in stats]
     sequences = _enumerated_sequences(texts)
+    dated = [1 if st.date_lead else 0 for st in stats]
     prefix_prose = [0]
     for w in prose_words:
         prefix_prose.append(prefix_prose[-1] + w)
@@ -179,8 +180,11 @@ def features(page, layout) -> list[list[float]]:
             math.log1p(len(stats[i].topic & headline_topic)) if i != headline else 0.0,
             float(glued[i]),
             # teaser lists come in runs: glued neighbours make a join a teaser's
-            float(sum(glued[max(0, i - _GLUED_REACH):i + _GLUED_REACH + 1]) - glued[i]),
+            float(sum(glued[max(0, i - _NEIGHBOUR_REACH):i + _NEIGHBOUR_REACH + 1]) - glued[i]),
             math.log1p(sequences[i]),
+            float(dated[i]),
+            # a schedule (tour dates, fixtures) is a run of date-led items
+            float(sum(dated[max(0, i - _NEIGHBOUR_REACH):i + _NEIGHBOUR_REACH + 1]) - dated[i]),
         ])
         before_words += prose_words[i]
     return rows
@@ -224,8 +228,9 @@ _ENUM_REACH = 4
 def _enumerated_sequences(texts) -> list[int]:
     """Per block: the length of the numbered list ("1) …", "2) …") it is part of, else 0.
 
-    A list of the story (a ranking, results, steps) counts its items; so do
-    "most read" lists, which the model tells apart by where they stand.
+    A list of the story (a ranking, results, steps) counts its items, up or
+    down (a countdown: "10. …", "9. …"); so do "most read" lists, which the
+    model tells apart by where they stand.
     """
     n = len(texts)
     numbers = []
@@ -238,20 +243,27 @@ def _enumerated_sequences(texts) -> list[int]:
         if numbers[i] is None:
             i += 1
             continue
-        members, last, expected = [i], i, numbers[i] + 1
-        j = i + 1
-        while j < n and j - last <= _ENUM_REACH:
-            if numbers[j] == expected:
-                members.append(j)
-                last, expected = j, expected + 1
-            j += 1
-        if len(members) > 1:
+        count, last = _numbered_run(numbers, i, 1)
+        if count == 1:
+            count, last = _numbered_run(numbers, i, -1)
+        if count > 1:
             for k in range(i, last + 1):  # what stands between items belongs to them
-                out[k] = len(members)
+                out[k] = count
             i = last + 1
         else:
             i += 1
     return out
+
+
+def _numbered_run(numbers: list[int | None], i: int, step: int) -> tuple[int, int]:
+    """(items, index of the last item) of the list numbered from block i on by `step`."""
+    count, last, expected = 1, i, numbers[i] + step
+    j = i + 1
+    while j < len(numbers) and j - last <= _ENUM_REACH:
+        if numbers[j] == expected:
+            count, last, expected = count + 1, j, expected + step
+        j += 1
+    return count, last
 
 
 def _topic_counts(stats, blocks: list[int]) -> dict[str, int]:

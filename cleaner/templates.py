@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from .features import text_stats
+from .features import calendar_words, text_stats
 from .normalize import normalize
 
 FORMAT_VERSION = 1
@@ -178,7 +178,6 @@ CALENDAR_MAX_CHARS = 100
 # folded only right beside a number, "May 10" or "10 May", never in "you may".
 AMBIGUOUS_MONTHS = ("may",)
 _AMBIGUOUS_MONTH = re.compile(r"\b(?:%s)(?= 0\b)|(?<=\b0 )(?:%s)\b" % ("|".join(AMBIGUOUS_MONTHS), "|".join(AMBIGUOUS_MONTHS)))
-CALENDAR_WORDS_FILE = Path(__file__).parent / "data" / "calendar_words.txt"
 _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"\w+")
 _HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -199,12 +198,7 @@ class TemplateError(ValueError):
 
 @functools.lru_cache(maxsize=1)
 def _calendar_pattern() -> re.Pattern:
-    words = []
-    for line in CALENDAR_WORDS_FILE.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            words.append(re.escape(line))
-    words.sort(key=len, reverse=True)
+    words = sorted((re.escape(w) for w in calendar_words()), key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(words) + r")\b")
 
 

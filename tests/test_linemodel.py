@@ -159,3 +159,19 @@ def test_a_headline_run_into_its_summary_is_a_glued_teaser(text, glued):
 def test_numbered_items_of_one_list_carry_the_list_length():
     texts = ["Our picks:", "1) The first gift", "http://example.com/a", "2) The second gift", "3. The third gift", "Footer", "7. Lonely"]
     assert linemodel._enumerated_sequences(texts) == [0, 3, 3, 3, 3, 0, 0]
+    countdown = ["The ten best", "10. Ray Gillen", "9. Keith Caputo", "8. Ann Wilson", "Footer"]
+    assert linemodel._enumerated_sequences(countdown) == [0, 3, 3, 3, 0]
+
+
+@pytest.mark.parametrize("text, dated", [
+    ("June 9 – West Palm Beach, FL @ Coral Sky Amphitheatre", True),
+    ("10. März: Konzert in der Philharmonie", True),
+    ("10 de marzo – Madrid, WiZink Center", True),
+    ("May 10 – Tampa, FL", True),
+    ("Maybe later we go to the beach.", False),
+    ("The June 9 show was cancelled because of the storm.", False),
+])
+def test_a_block_opening_with_a_date_is_a_schedule_item(text, dated):
+    from cleaner.features import stop_list, text_stats
+
+    assert text_stats(text, stop_list("en")).date_lead is dated
