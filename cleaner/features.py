@@ -89,6 +89,18 @@ def _date_lead() -> re.Pattern:
 
 
 @functools.lru_cache(maxsize=1)
+def _calendar_set() -> frozenset[str]:
+    return frozenset(calendar_words() + ("may",))
+
+
+def date_lead(text: str) -> bool:
+    """Whether the block opens with a date (the first word tells most blocks apart cheaply)."""
+    if not text[:1].isdigit() and text.split(" ", 1)[0].rstrip(".,").lower() not in _calendar_set():
+        return False
+    return bool(_date_lead().match(text))
+
+
+@functools.lru_cache(maxsize=1)
 def _any_stopword() -> frozenset[str]:
     return frozenset().union(*stopwords().values()) if stopwords() else frozenset()
 
@@ -154,6 +166,7 @@ class TextStats:
 
 def text_stats(text: str, stop: frozenset[str]) -> TextStats:
     words = _WORD.findall(text)
+    joins = len(_JOIN.findall(text))
     lower = [w.lower() for w in words]
     letters_upper = text.upper()
     return TextStats(
@@ -170,10 +183,10 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         separators=len(_SEPARATORS.findall(text)),
         has_date=bool(_DATE.search(text)),
         urlish=bool(_URLISH.search(text)),
-        joins=len(_JOIN.findall(text)),
-        glued_title=glued_title(text),
+        joins=joins,
+        glued_title=joins > 0 and glued_title(text),
         label_prefix=bool(_LABEL_PREFIX.match(text)),
-        date_lead=bool(_date_lead().match(text)),
+        date_lead=date_lead(text),
         topic=frozenset(w for w in lower if len(w) >= _TOPIC_MIN_CHARS and w not in stop and not w.isdigit()),
     )
 
