@@ -165,7 +165,8 @@ def toc_entries(norms: list[str], stats: list[TextStats], scores: list[float]) -
 
 # "Headline - Site", "Site | Headline": the <title> a dump often starts with.
 _TITLE_SEPARATOR = r" ?(?:-|–|—|\||·|•|::) ?"
-_SITE_SUFFIX = re.compile(rf"^{_TITLE_SEPARATOR}(?:\S+ ?){{1,6}}$")
+# each word is whole (a space must follow it): no backtracking into a word
+_SITE_SUFFIX = re.compile(rf"^{_TITLE_SEPARATOR}\S+(?: \S+){{0,5}}$")
 _SITE_PREFIX = re.compile(rf"^(?:\S+ ){{1,6}}{_TITLE_SEPARATOR}$")
 
 

@@ -278,3 +278,12 @@ def test_deep_markup_read_as_text():
     # the same markup through the text path: one huge block, no recursion anywhere
     deep = "<div>" * 100_000 + PROSE + "</div>" * 100_000
     assert isinstance(clean(deep, kind="text"), str)
+
+
+def test_a_block_extending_the_headline_with_long_words_is_judged_fast():
+    # the page-title test reads what follows the headline word by word; a
+    # pattern that could split words would take hours on this block
+    headline = "Storm hits the coast overnight"
+    tail = " ".join(["x" * 200] * 8) + "."
+    page = "\n".join([headline, PROSE, f"{headline} - {tail}", PROSE + " Again."])
+    assert seconds(clean, page) < 5.0
