@@ -344,11 +344,12 @@ def test_sigkill_mid_run_leaves_only_complete_files_and_rerun_completes(tmp_path
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "cleaner", "batch", str(src), str(out), "-q", "-j", "2"]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # wait until some outputs exist, then kill at a random moment a little later
+    # wait until some outputs exist, then kill at a random moment a little
+    # later (soon enough that the 300 small pages are not all done)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (out.exists() and any(out.rglob("page*.txt"))):
         time.sleep(0.02)
-    time.sleep(random.uniform(0.0, 0.3))
+    time.sleep(random.uniform(0.0, 0.1))
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
 
