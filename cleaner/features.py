@@ -53,44 +53,46 @@ _MIN_LANG_HITS = 3
 _LANG_SAMPLE_WORDS = 3000
 
 
+def word_list(path: Path) -> list[str]:
+    """The entries of a word-list data file: one a line, `#` comments and blank lines left out."""
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            entries.append(line)
+    return entries
+
+
 @functools.lru_cache(maxsize=1)
 def stopwords() -> dict[str, frozenset[str]]:
     """Stop-word lists per language code, one word a line in data/stopwords/."""
-    lists = {}
-    for path in sorted(STOPWORD_DIR.glob("*.txt")):
-        words = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.strip().lower()
-            if line and not line.startswith("#"):
-                words.append(line)
-        lists[path.stem] = frozenset(words)
-    return lists
+    return {path.stem: frozenset(w.lower() for w in word_list(path)) for path in sorted(STOPWORD_DIR.glob("*.txt"))}
 
 
 @functools.lru_cache(maxsize=1)
 def calendar_words() -> tuple[str, ...]:
     """Month and weekday names (data/calendar_words.txt), lower case."""
-    words = []
-    for line in CALENDAR_WORDS_FILE.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            words.append(line)
-    return tuple(words)
+    return tuple(word_list(CALENDAR_WORDS_FILE))
+
+
+# Month names that are also common words (and so not in the calendar list):
+# a date reads them only beside a number ("May 10", "10 May"), never "you may".
+AMBIGUOUS_MONTHS = ("may",)
+
+
+@functools.lru_cache(maxsize=1)
+def _calendar_set() -> frozenset[str]:
+    return frozenset(calendar_words() + AMBIGUOUS_MONTHS)
 
 
 @functools.lru_cache(maxsize=1)
 def _date_lead() -> re.Pattern:
     """A block that opens with a date: "June 9 – West Palm Beach", "10. März:", "12/03 …"."""
-    names = "|".join(sorted((re.escape(w) for w in calendar_words() + ("may",)), key=len, reverse=True))
+    names = "|".join(sorted((re.escape(w) for w in _calendar_set()), key=len, reverse=True))
     return re.compile(
         rf"^(?:(?:{names})\.?,? \d{{1,2}}\b|\d{{1,2}}\.? (?:de )?(?:{names})\b|\d{{1,2}}[./]\d{{1,2}}\b)",
         re.IGNORECASE,
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _calendar_set() -> frozenset[str]:
-    return frozenset(calendar_words() + ("may",))
 
 
 def date_lead(text: str) -> bool:

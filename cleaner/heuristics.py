@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .features import TextStats
+from .features import TextStats, word_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,12 +220,7 @@ def find_tail(start, end, scores, stats, hits) -> int | None:
 
 @functools.lru_cache(maxsize=1)
 def _byline_pattern() -> re.Pattern:
-    intros = []
-    with open(BYLINE_INTROS_FILE, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                intros.append(re.escape(line).replace(r"\ ", r"\s*"))
+    intros = [re.escape(line).replace(r"\ ", r"\s*") for line in word_list(BYLINE_INTROS_FILE)]
     intros.sort(key=len, reverse=True)  # "written by" before "by"
     name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word ("O'Neill", "J.")
     particle = r"(?:de|da|di|do|dos|das|del|della|van|von|der|den|du|la|le|y|e|and|und|et)"

@@ -180,11 +180,11 @@ def features(page, layout) -> list[list[float]]:
             math.log1p(len(stats[i].topic & headline_topic)) if i != headline else 0.0,
             float(glued[i]),
             # teaser lists come in runs: glued neighbours make a join a teaser's
-            float(sum(glued[max(0, i - _NEIGHBOUR_REACH):i + _NEIGHBOUR_REACH + 1]) - glued[i]),
+            _near(glued, i),
             math.log1p(sequences[i]),
             float(dated[i]),
             # a schedule (tour dates, fixtures) is a run of date-led items
-            float(sum(dated[max(0, i - _NEIGHBOUR_REACH):i + _NEIGHBOUR_REACH + 1]) - dated[i]),
+            _near(dated, i),
         ])
         before_words += prose_words[i]
     return rows
@@ -285,6 +285,11 @@ def _cohesion(topic: frozenset[str], counts: dict[str, int], counted: bool) -> f
         return 0.0
     own = 1 if counted else 0
     return sum(1 for word in topic if counts.get(word, 0) > own) / len(topic)
+
+
+def _near(flags: list[int], i: int) -> float:
+    """How many flagged blocks stand within _NEIGHBOUR_REACH of block i, the block itself left out."""
+    return float(sum(flags[max(0, i - _NEIGHBOUR_REACH):i + _NEIGHBOUR_REACH + 1]) - flags[i])
 
 
 def _share(flags: list[float], i: int, radius: int) -> float:

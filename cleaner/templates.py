@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from .features import calendar_words, text_stats
+from .features import AMBIGUOUS_MONTHS, calendar_words, text_stats
 from .normalize import normalize
 
 FORMAT_VERSION = 1
@@ -174,9 +174,8 @@ SAMPLE_CHARS = 80
 MAX_SAMPLES_PER_GROUP = 500
 
 CALENDAR_MAX_CHARS = 100
-# Month names that are also common words (and so not in the calendar list):
-# folded only right beside a number, "May 10" or "10 May", never in "you may".
-AMBIGUOUS_MONTHS = ("may",)
+# AMBIGUOUS_MONTHS are folded only right beside a number, "May 10" or "10
+# May", never in "you may".
 _AMBIGUOUS_MONTH = re.compile(r"\b(?:%s)(?= 0\b)|(?<=\b0 )(?:%s)\b" % ("|".join(AMBIGUOUS_MONTHS), "|".join(AMBIGUOUS_MONTHS)))
 _DIGITS = re.compile(r"\d+")
 _WORDS = re.compile(r"\w+")
