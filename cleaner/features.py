@@ -117,25 +117,39 @@ def _languages_of_word() -> dict[str, tuple[str, ...]]:
     return {word: tuple(langs) for word, langs in index.items()}
 
 
-def guess_language(texts) -> str | None:
-    """The language whose stop words are most frequent in the page, or None."""
+def guess_language(texts, counted=None) -> str | None:
+    """The language whose stop words are most frequent in the page, or None.
+
+    `counted(text)` may stand in for language_hits (a cache: a page judged
+    again after removals reads the same blocks).
+    """
+    count = counted or language_hits
     counts: dict[str, int] = {}
-    index = _languages_of_word()
     seen = 0
     for text in texts:
-        words = _WORD.findall(text.lower())
-        seen += len(words)
-        for word in words:
-            langs = index.get(word)
-            if langs:
-                for lang in langs:
-                    counts[lang] = counts.get(lang, 0) + 1
+        n_words, hits = count(text)
+        seen += n_words
+        for lang, k in hits:
+            counts[lang] = counts.get(lang, 0) + k
         if seen > _LANG_SAMPLE_WORDS:
             break
     if not counts:
         return None
     lang, hits = max(sorted(counts.items()), key=lambda kv: kv[1])
     return lang if hits >= _MIN_LANG_HITS else None
+
+
+def language_hits(text: str) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """(words in the text, stop-word hits per language) for guess_language."""
+    index = _languages_of_word()
+    words = _WORD.findall(text.lower())
+    counts: dict[str, int] = {}
+    for word in words:
+        langs = index.get(word)
+        if langs:
+            for lang in langs:
+                counts[lang] = counts.get(lang, 0) + 1
+    return len(words), tuple(counts.items())
 
 
 @dataclass(frozen=True, slots=True)

@@ -405,6 +405,13 @@ def _compile(bias: float, trees, n_features: int):
     return namespace["margins"]
 
 
+# A first-stage probability this close to 0 or 1 is final: the second stage,
+# which adds the neighbours' verdicts, overturned 8 of 97,919 such blocks of
+# the development dumps, and evaluating it on them cost a third of the
+# prediction time.
+SURE = 0.01
+
+
 class LineModel:
     """Two stages: the block alone and its surroundings, then the same with the
     first stage's verdicts on the neighbours (a cheap stand-in for a sequence model)."""
@@ -423,7 +430,10 @@ class LineModel:
         probs = self.stage1.predict(rows, certain)
         if self.stage2 is None:
             return probs
-        return self.stage2.predict(stack_features(rows, probs), certain)
+        # the second stage only refines what the first is unsure of
+        sure = [c or not SURE <= p <= 1.0 - SURE for c, p in zip(certain, probs)]
+        refined = self.stage2.predict(stack_features(rows, probs), sure)
+        return [p if s and not c else r for p, r, s, c in zip(probs, refined, sure, certain)]
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import heuristics as H
 from . import linemodel
-from .features import TextStats, guess_language, stop_list, text_stats
+from .features import TextStats, guess_language, language_hits, stop_list, text_stats
 from .model import Block
 from .normalize import normalize
 from .rules import Matcher, Rule, RuleSet, load_builtin, select_rulesets
@@ -52,14 +52,22 @@ class _Memo:
 
     A pass must judge exactly as a fresh call on its blocks would (that is
     what makes cleaning idempotent), so only what depends on the block alone
-    is remembered: its normal form, its statistics under a given language,
-    its rule match under a given set of rules.
+    is remembered: its normal form, its stop-word hits per language, its
+    statistics under a given language, its rule match under a given set of
+    rules.
     """
 
     def __init__(self):
         self.norms: dict[int, str] = {}
         self.stats: dict[tuple[int, str | None], TextStats] = {}
         self.hits: dict[tuple[int, int], Rule | None] = {}
+        self.languages: dict[str, tuple] = {}  # language_hits per block text
+
+    def language_hits(self, text: str):
+        found = self.languages.get(text)
+        if found is None:
+            found = self.languages[text] = language_hits(text)
+        return found
 
 
 def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None, memo=None) -> Page:
@@ -70,7 +78,7 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         if norm is None:
             norm = memo.norms[b.index] = normalize(b.text)
         norms.append(norm)
-    lang = guess_language(b.text for b in blocks)
+    lang = guess_language((b.text for b in blocks), memo.language_hits)
     stop = stop_list(lang)
     stats = []
     for b in blocks:

@@ -48,6 +48,25 @@ def test_a_small_tree_compiles_and_scores():
     assert trees.predict([[0.2], [0.9]], [False, True])[1] == 0.0
 
 
+def test_the_second_stage_refines_only_what_the_first_is_unsure_of():
+    spec = shipped()
+    model = linemodel.LineModel(spec)
+    rows = [[float((i * 7 + j * 3) % 11) / 10 for j in range(len(linemodel.FEATURES))] for i in range(40)]
+    certain = [i % 9 == 0 for i in range(len(rows))]
+    first = model.stage1.predict(rows, certain)
+    second = model.stage2.predict(linemodel.stack_features(rows, first), certain)
+    got = model.predict(rows, certain)
+    unsure = [linemodel.SURE <= p <= 1 - linemodel.SURE for p, c in zip(first, certain) if not c]
+    assert any(unsure) and not all(unsure)  # the rows exercise both branches
+    for p1, p2, c, p in zip(first, second, certain, got):
+        if c:
+            assert p == 0.0  # boilerplate by rule: not evaluated
+        elif linemodel.SURE <= p1 <= 1 - linemodel.SURE:
+            assert p == p2
+        else:
+            assert p == p1
+
+
 @pytest.mark.parametrize(
     "changes",
     [
