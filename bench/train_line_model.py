@@ -60,6 +60,12 @@ LEAVES = 16
 # half, one seed each; the seed alone moves that mean by about 0.005)
 FEATURE_SHARE = 0.5
 BAG = 1
+MIN_LEAF = 40
+# The score is a mean over documents, but a page of 1,000 blocks weighs fifty
+# times one of 20 in the training loss. Each page's weights are scaled by
+# (median blocks per page / its blocks) ** DOC_WEIGHT: 0 leaves them as they
+# are, 1 makes every page weigh the same.
+DOC_WEIGHT = 0.0
 INNER_FOLDS = 3
 
 
@@ -203,6 +209,15 @@ def _matrix(docs, column):
     return np.array([r for d in docs for r in d[column]], dtype=float)
 
 
+def balance_pages(docs, power: float):
+    """The pages with their weights scaled by (median blocks / blocks) ** power."""
+    if not power or not docs:
+        return docs
+    sizes = sorted(len(d[1]) for d in docs)
+    median = sizes[len(sizes) // 2]
+    return [(name, rows, y, [v * (median / max(1, len(rows))) ** power for v in w]) for name, rows, y, w in docs]
+
+
 def _fit_trees(X, y, w, seed=0, bag=1):
     """`bag` models on different feature-sampling seeds, each with 1/bag of the trees
     (and bag times the learning rate): their average has the cost of one model
@@ -210,7 +225,7 @@ def _fit_trees(X, y, w, seed=0, bag=1):
     members = []
     for k in range(bag):
         clf = HistGradientBoostingClassifier(
-            max_iter=ITERATIONS // bag, max_leaf_nodes=LEAVES, learning_rate=0.1 * bag, min_samples_leaf=40,
+            max_iter=ITERATIONS // bag, max_leaf_nodes=LEAVES, learning_rate=0.1 * bag, min_samples_leaf=MIN_LEAF,
             l2_regularization=1.0, random_state=seed + k, early_stopping=False, max_features=FEATURE_SHARE,
         )
         clf.fit(X, y, sample_weight=w)
@@ -320,6 +335,7 @@ def end_to_end(bench: Path, names: list[str], keep: Path | None = None, html: bo
 
 
 def main(argv=None) -> int:
+    global MIN_LEAF  # --min-leaf sets it for every fit of this run
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
     ap.add_argument("--cv", type=int, default=0)
@@ -331,13 +347,21 @@ def main(argv=None) -> int:
     ap.add_argument("--cv-html", action="store_true", help="also clean each fold's NAME.html.gz pages and score them")
     ap.add_argument("--seed", type=int, default=0, help="seed of the trees' feature sampling (the shipped model uses 0)")
     ap.add_argument("--bag", type=int, default=BAG, help=f"models averaged per stage, on seeds SEED, SEED+1, ... (default {BAG})")
+    ap.add_argument("--doc-weight", type=float, default=DOC_WEIGHT,
+                    help=f"scale each page's weights by (median blocks / its blocks) ** this (default {DOC_WEIGHT})")
+    ap.add_argument("--min-leaf", type=int, default=MIN_LEAF, help=f"fewest blocks per tree leaf (default {MIN_LEAF})")
     args = ap.parse_args(argv)
     if not 1 <= args.bag <= ITERATIONS:
         ap.error(f"--bag must be between 1 and {ITERATIONS} (each model gets {ITERATIONS} // bag trees)")
+    if not 0 <= args.doc_weight <= 2:
+        ap.error("--doc-weight must be between 0 and 2")
+    if args.min_leaf < 1:
+        ap.error("--min-leaf must be at least 1")
+    MIN_LEAF = args.min_leaf
     shipped = linemodel.MODEL_PATH
     if not any(args.bench.glob("*.json")):
         raise SystemExit(f"{args.bench}: no benchmark documents (NAME.json gold beside NAME.txt); pass --bench DIR")
-    docs = cached_dataset(args.bench, augment=not args.no_augment)
+    docs = balance_pages(cached_dataset(args.bench, augment=not args.no_augment), args.doc_weight)
     print(f"{len({d[0] for d in docs})} documents, {len(docs)} pages, {sum(len(d[1]) for d in docs)} blocks, "
           f"{sum(sum(d[2]) for d in docs)} article blocks", flush=True)
     if args.cv:
