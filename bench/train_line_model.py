@@ -374,6 +374,10 @@ def main(argv=None) -> int:
             train = [d for d in docs if fold_of("outer" + d[0], args.cv) != f]
             held = sorted({d[0] for d in docs if fold_of("outer" + d[0], args.cv) == f})
             scratch.write_text(json.dumps(export(fit(train, args.seed, args.bag), args.threshold)), encoding="utf-8")
+            if args.cv_out:
+                # the fold's model beside its outputs, to read its reasons on the pages it did not see
+                args.cv_out.mkdir(parents=True, exist_ok=True)
+                (args.cv_out / f"fold{f}-model.json").write_text(scratch.read_text(encoding="utf-8"), encoding="utf-8")
             linemodel.load.cache_clear()
             result = end_to_end(args.bench, held, args.cv_out)
             sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}

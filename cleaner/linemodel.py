@@ -35,12 +35,16 @@ FEATURES = (
     "joins", "log_run_len", "run_colon_intro", "run_digit_share", "run_mean_words",
     "topic_page", "topic_region", "topic_headline", "glued_title", "glued_near",
     "enum_sequence", "date_lead", "date_lead_near",
+    "markers_above", "markers_below", "comment_form_above",
 )
 # Context features over the first stage's probabilities (the second stage reads them).
 STACK_FEATURES = ("p", "p_prev", "p_next", "p_prev2", "p_next2", "p_window", "p_before", "p_after")
 _WINDOW = 3
 # How far (blocks either side) glued_near and date_lead_near look for others of their kind.
 _NEIGHBOUR_REACH = 2
+# the rule category of a comment form's heading ("Leave a Reply"): the form
+# follows the story it is about
+_COMMENT_FORM = "comment-form"
 _QUOTES = "\"'“”„«»‘’‚‹›"
 
 
@@ -95,6 +99,15 @@ def features(page, layout) -> list[list[float]]:
     prefix_prose = [0]
     for w in prose_words:
         prefix_prose.append(prefix_prose[-1] + w)
+    # the markers that open a page's trailing sections (share, related,
+    # comments) mostly stand below the story: a block with several above it
+    # and none below is in the sidebar or footer, even when it reads as prose
+    markers = [1 if h is not None and h.action == "tail" else 0 for h in hits]
+    markers_above = [0] * n
+    for i in range(1, n):
+        markers_above[i] = markers_above[i - 1] + markers[i - 1]
+    total_markers = sum(markers)
+    comment_form = next((i for i, h in enumerate(hits) if markers[i] and h.category == _COMMENT_FORM), n)
     rows = []
     for i in range(n):
         s = stats[i]
@@ -185,6 +198,9 @@ def features(page, layout) -> list[list[float]]:
             float(dated[i]),
             # a schedule (tour dates, fixtures) is a run of date-led items
             _near(dated, i),
+            math.log1p(markers_above[i]),
+            math.log1p(total_markers - markers_above[i] - markers[i]),
+            float(i > comment_form),
         ])
         before_words += prose_words[i]
     return rows

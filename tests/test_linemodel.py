@@ -4,6 +4,7 @@ malformed model file is refused before anything is compiled from it."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -194,3 +195,23 @@ def test_a_block_opening_with_a_date_is_a_schedule_item(text, dated):
     from cleaner.features import stop_list, text_stats
 
     assert text_stats(text, stop_list("en")).date_lead is dated
+
+
+def test_blocks_below_a_comment_form_heading_know_it():
+    from cleaner import pipeline
+    from cleaner.document import split_blocks
+
+    dump = "\n".join([
+        "Most Popular",
+        "The council approved the budget on Monday after a long debate about the schools.",
+        "Related Posts",
+        "Leave a Reply",
+        "The best coffee makers of the year, tested by our editors in their own kitchens.",
+    ])
+    page = pipeline.read_page(split_blocks(dump), pipeline.default_rulesets(), None)
+    rows = linemodel.features(page, pipeline.analyse(page))
+    column = {name: [row[k] for row in rows] for k, name in enumerate(linemodel.FEATURES)}
+    assert [h is not None and h.action == "tail" for h in page.hits] == [True, False, True, True, False]
+    assert column["comment_form_above"] == [0.0, 0.0, 0.0, 0.0, 1.0]
+    assert column["markers_above"] == pytest.approx([math.log1p(k) for k in (0, 1, 1, 2, 3)])
+    assert column["markers_below"] == pytest.approx([math.log1p(k) for k in (2, 2, 1, 0, 0)])
