@@ -64,7 +64,7 @@ MIN_LEAF = 40
 # The score is a mean over documents, but a page of 1,000 blocks weighs fifty
 # times one of 20 in the training loss. Each page's weights are scaled by
 # (median blocks per page / its blocks) ** DOC_WEIGHT: 0 leaves them as they
-# are, 1 makes every page weigh the same.
+# are, 1 gives every page about the weight of a median one.
 DOC_WEIGHT = 0.0
 INNER_FOLDS = 3
 
@@ -210,7 +210,11 @@ def _matrix(docs, column):
 
 
 def balance_pages(docs, power: float):
-    """The pages with their weights scaled by (median blocks / blocks) ** power."""
+    """The pages with their weights scaled by (median blocks / blocks) ** power.
+
+    With power 1 every page's blocks weigh, all told, what a median page's
+    would with the same labels; their weights within a page keep their ratios.
+    """
     if not power or not docs:
         return docs
     sizes = sorted(len(d[1]) for d in docs)
@@ -365,6 +369,9 @@ def main(argv=None) -> int:
     print(f"{len({d[0] for d in docs})} documents, {len(docs)} pages, {sum(len(d[1]) for d in docs)} blocks, "
           f"{sum(sum(d[2]) for d in docs)} article blocks", flush=True)
     if args.cv:
+        if args.cv_out:
+            for stale in args.cv_out.glob("fold*-model.json"):
+                stale.unlink()  # an earlier run's folds are not this run's
         # each fold's model goes to a scratch file: the shipped one is not touched
         scratch = Path(tempfile.mkdtemp()) / "line_model.json"
         linemodel.MODEL_PATH = scratch
