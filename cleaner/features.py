@@ -222,6 +222,8 @@ def glued_title(text: str) -> bool:
             continue
         if _INNER_SENTENCE_END.search(title) or title.count("(") > title.count(")"):
             continue
+        if _FIELD_LABEL.match(summary):
+            continue  # "Name: Stolen SackLevel: 70": fields of a record run together
         if title[-1].isalpha() and len(_LAST_LETTERS.search(title).group()) < _JOIN_MIN_PIECE:
             continue
         words = _TITLE_WORD.findall(title)
@@ -231,6 +233,7 @@ def glued_title(text: str) -> bool:
     return False
 
 
+_FIELD_LABEL = re.compile(r"[^\W\d_]+:")
 _LAST_LETTERS = re.compile(r"[^\W\d_]*$")
 _TITLE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 

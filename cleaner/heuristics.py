@@ -28,6 +28,13 @@ SHORT_LINE_RUN = Heuristic("short-line-run", "in a run of short title-like lines
 NOT_PROSE = Heuristic("not-prose", "too short or too list-like to be article text")
 LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
 PAGE_TITLE = Heuristic("page-title", "the page's title: the headline with the site's name")
+TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
+
+# A teaser card renders in a dump as its headline glued to its summary
+# ("…Student-AthleteA 24-year-old woman…"). One such block may be a story's
+# sentence with a brand in it; TEASER_RUN_MIN of them within two blocks of
+# each other are a list of other stories.
+TEASER_RUN_MIN = 3
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
 BYLINE_MAX_CHARS = 120
@@ -75,6 +82,17 @@ def prose_score(s: TextStats) -> float:
     if s.all_caps:
         score -= 0.2
     return max(0.0, min(1.0, score))
+
+
+def teaser_runs(stats: list[TextStats]) -> list[bool]:
+    """Blocks that are glued teasers with at least two more within two blocks."""
+    glued = [1 if s.glued_title else 0 for s in stats]
+    reach = 2
+    out = []
+    for i, flag in enumerate(glued):
+        near = sum(glued[max(0, i - reach):i + reach + 1])
+        out.append(bool(flag) and near >= TEASER_RUN_MIN)
+    return out
 
 
 def densest_region(weights: list[float]) -> tuple[int, int]:

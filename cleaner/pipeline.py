@@ -137,6 +137,10 @@ def analyse(page: Page) -> Layout:
     for i, rule in enumerate(hits):
         if rule is not None and rule.action != "keep":
             verdicts[i] = rule_verdict(rule)
+    # a run of glued teasers goes like a rule hit: it is no prose of the story
+    for i, teaser in enumerate(H.teaser_runs(stats)):
+        if teaser and verdicts[i] is None:
+            verdicts[i] = Verdict(H.TEASER_RUN.id, H.TEASER_RUN.reason)
 
     # 2. the densest prose region
     scores = [0.0 if verdicts[i] else H.prose_score(s) for i, s in enumerate(stats)]
@@ -235,8 +239,8 @@ def judge(page: Page) -> list[Verdict | None]:
                 continue  # a rule hit is final
             if i == layout.headline or layout.protected[i]:
                 continue  # the headline, and attribution next to the article, stay
-            if verdicts[i] is not None and verdicts[i].rule == H.TAIL_SECTION.id:
-                continue  # a tail marker closed the article: what follows is not judged again
+            if verdicts[i] is not None and verdicts[i].rule in (H.TAIL_SECTION.id, H.TEASER_RUN.id):
+                continue  # a tail marker closed the article, or a teaser run: not judged again
             if i == layout.start and layout.headline is not None and H.strong_prose(page.stats[i]) and verdicts[i] is None:
                 continue  # the lead: the first paragraph of prose under the headline stays
             threshold = model.threshold

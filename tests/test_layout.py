@@ -69,3 +69,23 @@ def test_a_name_and_a_role_between_bars_is_no_headline():
     lines = ["Home", "News", "Mayor resigns", "Jane Doe | Chief Political Correspondent", *INTRO, *SECTIONS.values()]
     layout = pipeline.analyse(_page(lines))
     assert layout.headline == 2
+
+
+TEASERS = [
+    "Police: 2 In Custody After Death Of Local Student-AthleteA 24-year-old woman and a 28-year-old man have been arrested in connection with the death.",
+    "Customers Leave Without Paying Bill At Troy SteakhouseA party of six left the restaurant without paying their bill after a fight broke out.",
+    "Michigan To Mail Redistricting Panel Applications To 250,000The state will mail applications encouraging voters to apply to serve on a new commission.",
+]
+
+
+def test_a_run_of_glued_teasers_goes_even_when_it_reads_as_prose():
+    cleaned = clean("\n".join(["Latest Headlines", *TEASERS, "Mayor resigns", *INTRO, *SECTIONS.values()]))
+    assert not any(teaser[:40] in cleaned for teaser in TEASERS)
+    assert INTRO[0] in cleaned
+    layout = pipeline.analyse(_page(["Latest Headlines", *TEASERS, *INTRO]))
+    assert [v.rule if v else None for v in layout.verdicts[1:4]] == ["teaser-run"] * 3
+
+
+def test_one_glued_teaser_alone_is_left_to_the_line_model():
+    layout = pipeline.analyse(_page(["Latest Headlines", TEASERS[0], *INTRO, *SECTIONS.values()]))
+    assert layout.verdicts[1] is None or layout.verdicts[1].rule != "teaser-run"

@@ -169,6 +169,8 @@ def test_a_headline_glued_to_its_teaser_counts_as_a_join(text, joins):
     ("He thanked the crowd. Then the band from SportScheck played their final song for everyone there.", False),
     # too short on either side
     ("Read MoreSubscribe", False),
+    # the fields of a record run together: a label follows the join
+    ("Name: Stolen SackLevel: 70NPC: Village Chief Bukra von Wind TownBeschreibung: Töte Feather Cloak", False),
 ])
 def test_a_headline_run_into_its_summary_is_a_glued_teaser(text, glued):
     from cleaner.features import glued_title
