@@ -131,6 +131,19 @@ def headline_score(s: TextStats) -> float:
 # the prose region (elsewhere the model's own threshold applies): when the
 # model is unsure, prose from the story stays.
 REGION_PROSE_THRESHOLD = 0.4
+# ... and the probability that keeps a subheading: a title-like line of the
+# region with strong prose on both sides (a rule hit between, such as an
+# inline "Read more: …" link, left out). The model reads the widgets around
+# such a line as a teaser's; the prose around it says the story goes on.
+SUBHEADING_THRESHOLD = 0.3
+
+
+def between_prose(i: int, stats: list[TextStats], hits) -> bool:
+    """Strong prose right after block i, and before it once rule hits are skipped."""
+    j = i - 1
+    while j >= 0 and hits[j] is not None and hits[j].action != "keep":
+        j -= 1
+    return j >= 0 and i + 1 < len(stats) and strong_prose(stats[j]) and strong_prose(stats[i + 1])
 
 # Scores (prose_score) a block needs to stay, by where it stands.
 IN_REGION_MIN_SCORE = 0.2

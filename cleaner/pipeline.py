@@ -247,6 +247,8 @@ def judge(page: Page) -> list[Verdict | None]:
             if layout.start <= i < layout.end and H.strong_prose(page.stats[i]):
                 # when unsure, a paragraph of the story's prose region stays
                 threshold = min(threshold, H.REGION_PROSE_THRESHOLD)
+            elif layout.start <= i < layout.end and layout.title_like[i] and H.between_prose(i, page.stats, page.hits):
+                threshold = min(threshold, H.SUBHEADING_THRESHOLD)
             if p >= threshold:
                 verdicts[i] = None
             elif verdicts[i] is None:

@@ -122,6 +122,33 @@ def test_when_the_model_is_unsure_prose_of_the_region_stays(monkeypatch):
     assert "Weekend market returns" not in out  # an unsure short line still goes
 
 
+class DoubtfulModel(UnsureModel):
+    """Unsure of paragraphs (just under the threshold), more doubtful of short lines."""
+
+    def predict(self, rows, certain=None):
+        words = linemodel.FEATURES.index("log_words")
+        return [0.45 if row[words] > 2.5 else 0.35 for row in rows]
+
+
+def test_when_the_model_doubts_a_subheading_between_paragraphs_it_stays(monkeypatch):
+    from cleaner import clean
+
+    monkeypatch.setattr(linemodel, "load", lambda: DoubtfulModel())
+    first = [
+        "The council approved the new harbour budget on Tuesday evening after a debate that lasted for most of the afternoon.",
+        "Residents who spoke at the meeting said the repairs to the sea wall had been delayed for far too long already.",
+    ]
+    second = [
+        "The mayor said the work would start in the spring and should be finished before the next winter storms arrive.",
+        "Fishermen on the quay said they would believe it when they saw the first stones being laid along the wall.",
+    ]
+    text = "\n".join(["Home", "News", "Harbour budget approved", *first, "Read more: Storm damage on the coast road",
+                      "Work starts in spring", *second, "Related posts", "Weekend market returns"])
+    out = [line for line in clean(text).splitlines() if line.strip()]
+    assert "Work starts in spring" in out  # prose above (past the inline link) and below: a subheading
+    assert "Weekend market returns" not in out  # a short line after the story still goes
+
+
 def test_a_paragraph_naming_the_headline_shares_its_topic_and_a_teaser_does_not():
     from cleaner import pipeline
     from cleaner.document import split_blocks
