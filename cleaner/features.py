@@ -222,7 +222,7 @@ def glued_title(text: str) -> bool:
             continue
         if _INNER_SENTENCE_END.search(title) or title.count("(") > title.count(")"):
             continue
-        if _FIELD_LABEL.match(summary):
+        if _FIELD_LABEL.match(title) and _FIELD_LABEL.match(summary):
             continue  # "Name: Stolen SackLevel: 70": fields of a record run together
         if title[-1].isalpha() and len(_LAST_LETTERS.search(title).group()) < _JOIN_MIN_PIECE:
             continue

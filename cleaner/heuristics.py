@@ -32,8 +32,9 @@ TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline r
 
 # A teaser card renders in a dump as its headline glued to its summary
 # ("…Student-AthleteA 24-year-old woman…"). One such block may be a story's
-# sentence with a brand in it; TEASER_RUN_MIN of them within two blocks of
-# each other are a list of other stories.
+# sentence with a brand in it; a glued block with TEASER_RUN_MIN glued blocks
+# (itself included) among the five centred on it is one of a list of other
+# stories.
 TEASER_RUN_MIN = 3
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
@@ -85,7 +86,7 @@ def prose_score(s: TextStats) -> float:
 
 
 def teaser_runs(stats: list[TextStats]) -> list[bool]:
-    """Blocks that are glued teasers with at least two more within two blocks."""
+    """Glued teasers with TEASER_RUN_MIN - 1 more glued blocks within two blocks of them."""
     glued = [1 if s.glued_title else 0 for s in stats]
     reach = 2
     out = []
@@ -331,8 +332,16 @@ def next_to_article(i: int, start: int, end: int, verdicts) -> bool:
 
 
 def guard_over_pruning(page, verdicts):
-    """A page where almost all prose would go keeps its best prose region instead."""
-    prose_words = [s.words if prose_score(s) >= OUTSIDE_MIN_SCORE else 0 for s in page.stats]
+    """A page where almost all prose would go keeps its best prose region instead.
+
+    A run of glued teasers is no prose of the page: it neither counts in the
+    prose there is nor comes back.
+    """
+    teasers = teaser_runs(page.stats)
+    prose_words = [
+        s.words if prose_score(s) >= OUTSIDE_MIN_SCORE and not teaser else 0
+        for s, teaser in zip(page.stats, teasers)
+    ]
     total = sum(prose_words)
     if total == 0:
         return verdicts

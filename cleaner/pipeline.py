@@ -217,8 +217,9 @@ def _title_like(stats) -> list[bool]:
 def judge(page: Page) -> list[Verdict | None]:
     """One pass: a Verdict for every removed block, None for every kept one.
 
-    Final without the model: rule hits, what follows a tail marker, the
-    headline, the lead under it, attribution next to the article. For every
+    Final without the model: rule hits, what follows a tail marker, a run of
+    glued teasers, the headline, the lead under it, attribution next to the
+    article. For every
     other block the line model, which reads the heuristics' layout as
     evidence, has the last word; when it removes a block the heuristics
     kept, the removal says so.

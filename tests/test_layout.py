@@ -89,3 +89,42 @@ def test_a_run_of_glued_teasers_goes_even_when_it_reads_as_prose():
 def test_one_glued_teaser_alone_is_left_to_the_line_model():
     layout = pipeline.analyse(_page(["Latest Headlines", TEASERS[0], *INTRO, *SECTIONS.values()]))
     assert layout.verdicts[1] is None or layout.verdicts[1].rule != "teaser-run"
+
+
+MORE_TEASERS = [
+    "Ford Recalls F-150s; Loose Cable Can Cause StallingFord is recalling over 168,000 pickup trucks in North America to fix an electrical problem.",
+    "Auto Union Opens Talks With Fiat Chrysler; Strike PossibleThe union on Monday turned its bargaining focus to the next automaker in line.",
+    "Say Cheese? Detroit's Top 3 Cheese ShopsWondering where to find the best cheese near you? We crunched the numbers to find the top shops.",
+]
+
+
+def test_two_glued_teasers_are_no_run():
+    layout = pipeline.analyse(_page(["Latest Headlines", *TEASERS[:2], *INTRO, *SECTIONS.values()]))
+    assert all(v is None or v.rule != "teaser-run" for v in layout.verdicts[1:3])
+
+
+def test_the_over_pruning_guard_does_not_bring_a_teaser_run_back():
+    # one short paragraph of story, six teasers: most of the page's prose-like
+    # words are teasers, which must not make the guard restore them
+    lines = ["Mayor resigns", INTRO[0], "Latest Headlines", *TEASERS, *MORE_TEASERS]
+    cleaned = clean("\n".join(lines))
+    assert INTRO[0] in cleaned
+    assert not any(teaser[:40] in cleaned for teaser in TEASERS + MORE_TEASERS)
+
+
+class CertainModel:
+    """A model that is sure every block is article."""
+
+    threshold = 0.5
+
+    def predict(self, rows, certain=None):
+        return [0.0 if c else 1.0 for c in (certain or [False] * len(rows))]
+
+
+def test_a_teaser_run_is_final_whatever_the_model_says(monkeypatch):
+    from cleaner import linemodel
+
+    monkeypatch.setattr(linemodel, "load", lambda: CertainModel())
+    cleaned = clean("\n".join(["Latest Headlines", *TEASERS, "Mayor resigns", *INTRO, *SECTIONS.values()]))
+    assert not any(teaser[:40] in cleaned for teaser in TEASERS)
+    assert INTRO[0] in cleaned
