@@ -146,6 +146,7 @@ def between_prose(i: int, stats: list[TextStats], hits) -> bool:
         j -= 1
     return j >= 0 and i + 1 < len(stats) and strong_prose(stats[j]) and strong_prose(stats[i + 1])
 
+
 # Scores (prose_score) a block needs to stay, by where it stands.
 IN_REGION_MIN_SCORE = 0.2
 LEAD_MIN_SCORE = 0.5
