@@ -338,10 +338,9 @@ def guard_over_pruning(page, verdicts):
     A run of glued teasers is no prose of the page: it neither counts in the
     prose there is nor comes back.
     """
-    teasers = teaser_runs(page.stats)
     prose_words = [
         s.words if prose_score(s) >= OUTSIDE_MIN_SCORE and not teaser else 0
-        for s, teaser in zip(page.stats, teasers)
+        for s, teaser in zip(page.stats, page.teasers)
     ]
     total = sum(prose_words)
     if total == 0:

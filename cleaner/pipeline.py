@@ -39,6 +39,7 @@ class Page:
     hits: list[Rule | None]
     lang: str | None
     rulesets: tuple[str, ...]
+    teasers: list[bool]  # in a run of glued teasers (heuristics.teaser_runs)
 
 
 @functools.lru_cache(maxsize=64)
@@ -95,7 +96,8 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         if key not in memo.hits:
             memo.hits[key] = matcher.match(norm) if norm else None
         hits.append(memo.hits[key])
-    return Page(blocks, norms, stats, hits, lang, tuple(rs.id for rs in active if rs.scope != "generic"))
+    recognised = tuple(rs.id for rs in active if rs.scope != "generic")
+    return Page(blocks, norms, stats, hits, lang, recognised, H.teaser_runs(stats))
 
 
 def active_rulesets(rulesets: tuple[RuleSet, ...], norms: list[str], url: str | None, lang: str | None) -> tuple[RuleSet, ...]:
@@ -138,7 +140,7 @@ def analyse(page: Page) -> Layout:
         if rule is not None and rule.action != "keep":
             verdicts[i] = rule_verdict(rule)
     # a run of glued teasers goes like a rule hit: it is no prose of the story
-    for i, teaser in enumerate(H.teaser_runs(stats)):
+    for i, teaser in enumerate(page.teasers):
         if teaser and verdicts[i] is None:
             verdicts[i] = Verdict(H.TEASER_RUN.id, H.TEASER_RUN.reason)
 
