@@ -222,14 +222,14 @@ def balance_pages(docs, power: float):
     return [(name, rows, y, [v * (median / max(1, len(rows))) ** power for v in w]) for name, rows, y, w in docs]
 
 
-def _fit_trees(X, y, w, seed=0, bag=1):
+def _fit_trees(X, y, w, seed=0, bag=1, min_leaf=MIN_LEAF):
     """`bag` models on different feature-sampling seeds, each with 1/bag of the trees
     (and bag times the learning rate): their average has the cost of one model
     and less of the noise any one seed's sampling brings."""
     members = []
     for k in range(bag):
         clf = HistGradientBoostingClassifier(
-            max_iter=ITERATIONS // bag, max_leaf_nodes=LEAVES, learning_rate=0.1 * bag, min_samples_leaf=MIN_LEAF,
+            max_iter=ITERATIONS // bag, max_leaf_nodes=LEAVES, learning_rate=0.1 * bag, min_samples_leaf=min_leaf,
             l2_regularization=1.0, random_state=seed + k, early_stopping=False, max_features=FEATURE_SHARE,
         )
         clf.fit(X, y, sample_weight=w)
@@ -278,7 +278,7 @@ def _stack(docs, probs_per_doc):
     return out
 
 
-def fit(docs, seed=0, bag=1) -> dict:
+def fit(docs, seed=0, bag=1, min_leaf=MIN_LEAF) -> dict:
     """Stage 1 on all docs; stage 2 on stage-1 probabilities predicted out of fold."""
     y = np.array([v for d in docs for v in d[2]])
     w = np.array([v for d in docs for v in d[3]])
@@ -286,13 +286,13 @@ def fit(docs, seed=0, bag=1) -> dict:
     for f in range(INNER_FOLDS):
         train = [d for d in docs if fold_of(d[0], INNER_FOLDS) != f]
         members = _fit_trees(_matrix(train, 1), np.array([v for d in train for v in d[2]]),
-                             np.array([v for d in train for v in d[3]]), seed, bag)
+                             np.array([v for d in train for v in d[3]]), seed, bag, min_leaf)
         for k, d in enumerate(docs):
             if fold_of(d[0], INNER_FOLDS) == f:
                 oof[k] = _predict(members, np.array(d[1], dtype=float)).tolist()
-    stage1 = _fit_trees(_matrix(docs, 1), y, w, seed, bag)
+    stage1 = _fit_trees(_matrix(docs, 1), y, w, seed, bag, min_leaf)
     X2 = np.array([r for rows in _stack(docs, oof) for r in rows], dtype=float)
-    stage2 = _fit_trees(X2, y, w, seed, bag)
+    stage2 = _fit_trees(X2, y, w, seed, bag, min_leaf)
     return {"stage1": _export_trees(stage1), "stage2": _export_trees(stage2), "_check": (stage1, docs[0])}
 
 
@@ -338,8 +338,13 @@ def end_to_end(bench: Path, names: list[str], keep: Path | None = None, html: bo
     return result
 
 
+def _report(label: str, result: dict) -> None:
+    """One scored run: its F1 and each set's."""
+    sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}
+    print(f"{label} F1 {result['f1']:.4f} {sets}", flush=True)
+
+
 def main(argv=None) -> int:
-    global MIN_LEAF  # --min-leaf sets it for every fit of this run
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bench", type=Path, default=DEFAULT_BENCH)
     ap.add_argument("--cv", type=int, default=0)
@@ -361,7 +366,6 @@ def main(argv=None) -> int:
         ap.error("--doc-weight must be between 0 and 2")
     if args.min_leaf < 1:
         ap.error("--min-leaf must be at least 1")
-    MIN_LEAF = args.min_leaf
     shipped = linemodel.MODEL_PATH
     if not any(args.bench.glob("*.json")):
         raise SystemExit(f"{args.bench}: no benchmark documents (NAME.json gold beside NAME.txt); pass --bench DIR")
@@ -380,32 +384,29 @@ def main(argv=None) -> int:
         for f in range(args.cv):
             train = [d for d in docs if fold_of("outer" + d[0], args.cv) != f]
             held = sorted({d[0] for d in docs if fold_of("outer" + d[0], args.cv) == f})
-            scratch.write_text(json.dumps(export(fit(train, args.seed, args.bag), args.threshold)), encoding="utf-8")
+            fold_model = json.dumps(export(fit(train, args.seed, args.bag, args.min_leaf), args.threshold))
+            scratch.write_text(fold_model, encoding="utf-8")
             if args.cv_out:
                 # the fold's model beside its outputs, to read its reasons on the pages it did not see
                 args.cv_out.mkdir(parents=True, exist_ok=True)
-                (args.cv_out / f"fold{f}-model.json").write_text(scratch.read_text(encoding="utf-8"), encoding="utf-8")
+                (args.cv_out / f"fold{f}-model.json").write_text(fold_model, encoding="utf-8")
             linemodel.load.cache_clear()
             result = end_to_end(args.bench, held, args.cv_out)
-            sets = {k: round(v["f1"], 4) for k, v in result["sets"].items()}
-            print(f"fold {f}: {len(held)} documents, F1 {result['f1']:.4f} {sets}", flush=True)
+            _report(f"fold {f}: {len(held)} documents,", result)
             results.append(result)
             if args.cv_html:
                 out = args.cv_out.with_name(args.cv_out.name + "-html") if args.cv_out else None
                 other = end_to_end(args.bench, held, out, html=True)
-                sets = {k: round(v["f1"], 4) for k, v in other["sets"].items()}
-                print(f"   html: F1 {other['f1']:.4f} {sets}", flush=True)
+                _report("   html:", other)
                 html_results.append(other)
             for t in [float(x) for x in args.try_thresholds.split(",") if x]:
                 linemodel.load().threshold = t
                 other = end_to_end(args.bench, held)
-                sets = {k: round(v["f1"], 4) for k, v in other["sets"].items()}
-                print(f"   threshold {t}: F1 {other['f1']:.4f} {sets}", flush=True)
+                _report(f"   threshold {t}:", other)
                 tried.setdefault(t, []).append(other["f1"])
                 if args.cv_html:
                     other = end_to_end(args.bench, held, html=True)
-                    sets = {k: round(v["f1"], 4) for k, v in other["sets"].items()}
-                    print(f"   threshold {t}, html: F1 {other['f1']:.4f} {sets}", flush=True)
+                    _report(f"   threshold {t}, html:", other)
                     tried.setdefault(("html", t), []).append(other["f1"])
             linemodel.load().threshold = args.threshold
         print(f"cross-validated F1 (mean of folds): {sum(r['f1'] for r in results) / len(results):.4f}")
@@ -417,7 +418,7 @@ def main(argv=None) -> int:
         linemodel.MODEL_PATH = shipped
         linemodel.load.cache_clear()
     if not args.no_write:
-        model = export(fit(docs, args.seed, args.bag), args.threshold)
+        model = export(fit(docs, args.seed, args.bag, args.min_leaf), args.threshold)
         shipped.parent.mkdir(parents=True, exist_ok=True)
         tmp = shipped.with_suffix(".tmp")
         tmp.write_text(json.dumps(model, separators=(",", ":")), encoding="utf-8")
