@@ -465,6 +465,11 @@ def _rule_matches(rule: Rule, norm: str, compiled) -> bool:
 
 # ---------------------------------------------------------------- matching
 
+# Labels run together: blocks up to this long, joined by nothing or by these
+# separators (menus and footers print "About | Contact", "Home / News").
+GLUED_MAX_CHARS = 120
+_GLUE = frozenset(" |/·•-–—:>»«<")
+
 
 class Matcher:
     """All rules of the active rule sets compiled into few lookups.
@@ -478,6 +483,7 @@ class Matcher:
     def __init__(self, rulesets):
         self.rulesets = tuple(rulesets)
         self._line: dict[str, Rule] = {}
+        self._line_lengths: dict[str, set[int]] = {}  # first two characters -> phrase lengths
         self._prefix: dict[str, list[tuple[str, Rule]]] = {}
         self._contains: dict[str, list[tuple[str, Rule]]] = {}
         self._contains_odd: list[tuple[str, Rule]] = []  # phrases not starting with a letter or digit
@@ -490,6 +496,7 @@ class Matcher:
                 if rule.match == "line":
                     for p in rule.phrases:
                         self._line.setdefault(p, rule)
+                        self._line_lengths.setdefault(p[:2], set()).add(len(p))
                 elif rule.match == "prefix":
                     for p in rule.phrases:
                         self._prefix.setdefault(p.split(" ", 1)[0], []).append((p, rule))
@@ -509,6 +516,8 @@ class Matcher:
         every += [r for lst in self._contains.values() for _, r in lst] + [r for _, r in self._contains_odd]
         every += [r for r, _ in self._fast_regex] + [r for r, _ in self._safe_regex]
         self._max_chars = max((r.max_chars for r in every), default=0)
+        self._line_lengths = {k: tuple(sorted(v)) for k, v in self._line_lengths.items()}
+        self._max_glued = GLUED_MAX_CHARS if self._line else 0
         self._contains_keys = frozenset(self._contains)
         self._has_keep = any(r.action == "keep" for rs in self.rulesets for r in rs.rules)
         # anchored built-in patterns fail at the first character: one combined
@@ -534,7 +543,7 @@ class Matcher:
             return line_rule
         n = len(norm)
         if n > self._max_chars:
-            return line_rule
+            return line_rule if line_rule is not None or n > self._max_glued else self.glued_labels(norm)
         found: list[Rule] = [line_rule] if line_rule is not None else []
         for p, rule in self._prefix.get(norm.split(" ", 1)[0], ()):
             if n <= rule.max_chars and norm.startswith(p) and _at_boundary(norm, 0, len(p)):
@@ -560,10 +569,45 @@ class Matcher:
             if n <= rule.max_chars and compiled.search(norm) is not None:
                 found.append(rule)
         if not found:
-            return None
+            return self.glued_labels(norm) if n <= self._max_glued else None
         # a keep rule (attribution: "Source : AFP") wins over drop rules that
         # also match, e.g. an image-credit pattern; otherwise load order decides
         return min(found, key=lambda r: (r.action != "keep", self._order[r.id]))
+
+
+    def glued_labels(self, norm: str) -> Rule | None:
+        """The first label's rule when a block is two or more `line` phrases run together.
+
+        Text dumps join a widget's labels when its markup had no break between
+        them: tabs ("Related articlesMore from author"), a form's heading and
+        its cancel link ("Leave a ReplyCancel reply"), footer links ("About /
+        Contact"). A block made of nothing but labels is judged by its first
+        one, the widget's heading. A label that keeps text ends the search:
+        a keep is never guessed from parts.
+        """
+        if norm[:2] not in self._line_lengths:
+            return None
+        n = len(norm)
+        reached = {0: None}  # end of a run of whole labels -> the first label's rule
+        for pos in range(n):
+            if pos not in reached:
+                continue
+            first = reached[pos]
+            start = pos
+            while start < n and norm[start] in _GLUE:
+                start += 1
+            for length in self._line_lengths.get(norm[start:start + 2], ()):
+                end = start + length
+                if end > n:
+                    break
+                rule = self._line.get(norm[start:end])
+                if rule is None or end in reached:
+                    continue
+                if rule.action == "keep":
+                    return None
+                reached[end] = first or rule
+        # a single label would have matched as a line; n reached twice means parts
+        return reached.get(n) if n in reached and reached[n] is not None and norm not in self._line else None
 
 
 @functools.lru_cache(maxsize=256)

@@ -21,6 +21,7 @@ from cleaner.rules import (
     check_examples,
     load_builtin,
     load_file,
+    load_paths,
     select_rulesets,
 )
 
@@ -169,3 +170,45 @@ def test_shipped_line_model_matches_the_feature_list():
     assert linemodel.matches_features(spec)
     linemodel.load.cache_clear()
     assert linemodel.load() is not None
+
+
+@pytest.mark.parametrize(
+    "block, rule_id",
+    [
+        ("Related articlesMore from author", "phrases-en.related-heading"),  # a tab widget's two labels
+        ("RELATED ARTICLESMORE FROM AUTHOR", "phrases-en.related-heading"),
+        ("You might also like More from author", "phrases-en.related-heading"),
+        ("Schreibe einen KommentarAntworten abbrechen", "phrases-de.comment-heading"),
+        ("Contact Us | Privacy Policy", "phrases-en.footer-links"),  # the first label decides
+    ],
+)
+def test_labels_run_together_match_as_their_first_label(block, rule_id):
+    hit = Matcher(BUILTIN).match(normalize(block))
+    assert hit is not None and hit.id == rule_id
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Related articles about the budget",  # a label, then words that are no label
+        "The related articles",
+        "More from author Jane Doe, who covered the trial",
+    ],
+)
+def test_a_label_followed_by_other_words_is_not_glued_labels(block):
+    assert Matcher(BUILTIN).match(normalize(block)) is None
+
+
+def test_a_keep_label_is_never_guessed_from_parts(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        '[ruleset]\nid = "mine"\nscope = "generic"\n'
+        '[[rule]]\nid = "mine.credit"\ncategory = "other"\naction = "keep"\nmatch = "line"\n'
+        'phrases = ["Source AFP"]\nreason = "attribution"\nexamples = ["Source AFP"]\n'
+        '[[rule]]\nid = "mine.share"\ncategory = "share"\naction = "drop"\nmatch = "line"\n'
+        'phrases = ["Share"]\nreason = "share label"\nexamples = ["Share"]\n',
+        encoding="utf-8",
+    )
+    matcher = Matcher(load_paths([str(path)]))
+    assert matcher.match("share share").id == "mine.share"
+    assert matcher.match("share source afp") is None
