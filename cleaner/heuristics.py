@@ -29,6 +29,7 @@ NOT_PROSE = Heuristic("not-prose", "too short or too list-like to be article tex
 LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
 PAGE_TITLE = Heuristic("page-title", "the page's title: the headline with the site's name")
 TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
+TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more link: another story's teaser")
 
 # A teaser card renders in a dump as its headline glued to its summary
 # ("…Student-AthleteA 24-year-old woman…"). One such block may be a story's
@@ -36,6 +37,10 @@ TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline r
 # (itself included) among the five centred on it is one of a list of other
 # stories.
 TEASER_RUN_MIN = 3
+# A block of this many words or more that ends in a read-more label
+# ("… Weiterlesen …", "… a week. Read More") is a summary with its link; a
+# shorter one is a label or a button row, which the rules judge.
+TEASER_LINK_MIN_WORDS = 8
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
 BYLINE_MAX_CHARS = 120
@@ -335,11 +340,12 @@ def next_to_article(i: int, start: int, end: int, verdicts) -> bool:
 def guard_over_pruning(page, verdicts):
     """A page where almost all prose would go keeps its best prose region instead.
 
-    A run of glued teasers is no prose of the page: it neither counts in the
-    prose there is nor comes back.
+    Another story's teaser (a run of glued teasers, a summary closed by its
+    read-more link) is no prose of the page: it neither counts in the prose
+    there is nor comes back.
     """
     prose_words = [
-        s.words if prose_score(s) >= OUTSIDE_MIN_SCORE and not teaser else 0
+        s.words if prose_score(s) >= OUTSIDE_MIN_SCORE and teaser is None else 0
         for s, teaser in zip(page.stats, page.teasers)
     ]
     total = sum(prose_words)

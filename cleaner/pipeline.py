@@ -39,7 +39,9 @@ class Page:
     hits: list[Rule | None]
     lang: str | None
     rulesets: tuple[str, ...]
-    teasers: list[bool]  # in a run of glued teasers (heuristics.teaser_runs)
+    # another story's teaser, by the heuristic that says so (a run of glued
+    # teasers, a summary closed by its read-more link), else None
+    teasers: list[H.Heuristic | None]
 
 
 @functools.lru_cache(maxsize=64)
@@ -62,6 +64,7 @@ class _Memo:
         self.norms: dict[int, str] = {}
         self.stats: dict[tuple[int, str | None], TextStats] = {}
         self.hits: dict[tuple[int, int], Rule | None] = {}
+        self.read_more: dict[tuple[int, int], bool] = {}
         self.languages: dict[str, tuple] = {}  # language_hits per block text
 
     def language_hits(self, text: str):
@@ -96,8 +99,16 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         if key not in memo.hits:
             memo.hits[key] = matcher.match(norm) if norm else None
         hits.append(memo.hits[key])
+    teasers: list[H.Heuristic | None] = [H.TEASER_RUN if run else None for run in H.teaser_runs(stats)]
+    for i, (b, norm, st) in enumerate(zip(blocks, norms, stats)):
+        if teasers[i] is None and hits[i] is None and st.words >= H.TEASER_LINK_MIN_WORDS:
+            key = (b.index, id(matcher))
+            if key not in memo.read_more:
+                memo.read_more[key] = matcher.read_more_at_end(b.text, norm) is not None
+            if memo.read_more[key]:
+                teasers[i] = H.TEASER_LINK
     recognised = tuple(rs.id for rs in active if rs.scope != "generic")
-    return Page(blocks, norms, stats, hits, lang, recognised, H.teaser_runs(stats))
+    return Page(blocks, norms, stats, hits, lang, recognised, teasers)
 
 
 def active_rulesets(rulesets: tuple[RuleSet, ...], norms: list[str], url: str | None, lang: str | None) -> tuple[RuleSet, ...]:
@@ -139,10 +150,10 @@ def analyse(page: Page) -> Layout:
     for i, rule in enumerate(hits):
         if rule is not None and rule.action != "keep":
             verdicts[i] = rule_verdict(rule)
-    # a run of glued teasers goes like a rule hit: it is no prose of the story
+    # another story's teaser goes like a rule hit: it is no prose of the story
     for i, teaser in enumerate(page.teasers):
-        if teaser and verdicts[i] is None:
-            verdicts[i] = Verdict(H.TEASER_RUN.id, H.TEASER_RUN.reason)
+        if teaser is not None and verdicts[i] is None:
+            verdicts[i] = Verdict(teaser.id, teaser.reason)
 
     # 2. the densest prose region
     scores = [0.0 if verdicts[i] else H.prose_score(s) for i, s in enumerate(stats)]

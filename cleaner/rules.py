@@ -469,6 +469,11 @@ def _rule_matches(rule: Rule, norm: str, compiled) -> bool:
 # separators (menus and footers print "About | Contact", "Home / News").
 GLUED_MAX_CHARS = 120
 _GLUE = frozenset(" |/·•-–—:>»«<")
+# what may stand between a teaser's last sentence and its read-more label
+_SENTENCE_CLOSE = frozenset(".!?…:;)]»\"”“'’")
+# ... and what may follow it: nothing, or the marks of a link
+_LINK_MARKS = frozenset(("", "…", "...", "»", "»»", "›", "→", ">", ">>", "… →"))
+_TRAILING_MARKS = re.compile(r"[\W_]+$")
 
 
 class Matcher:
@@ -484,6 +489,7 @@ class Matcher:
         self.rulesets = tuple(rulesets)
         self._line: dict[str, Rule] = {}
         self._line_lengths: dict[str, set[int]] = {}  # first two characters -> phrase lengths
+        self._read_more: dict[str, Rule] = {}  # "read more" labels that may close another story's summary
         self._prefix: dict[str, list[tuple[str, Rule]]] = {}
         self._contains: dict[str, list[tuple[str, Rule]]] = {}
         self._contains_odd: list[tuple[str, Rule]] = []  # phrases not starting with a letter or digit
@@ -497,6 +503,8 @@ class Matcher:
                     for p in rule.phrases:
                         self._line.setdefault(p, rule)
                         self._line_lengths.setdefault(p[:2], set()).add(len(p))
+                        if rule.category == "read-more" and rule.action == "drop":
+                            self._read_more.setdefault(p, rule)
                 elif rule.match == "prefix":
                     for p in rule.phrases:
                         self._prefix.setdefault(p.split(" ", 1)[0], []).append((p, rule))
@@ -517,6 +525,7 @@ class Matcher:
         every += [r for r, _ in self._fast_regex] + [r for r, _ in self._safe_regex]
         self._max_chars = max((r.max_chars for r in every), default=0)
         self._line_lengths = {k: tuple(sorted(v)) for k, v in self._line_lengths.items()}
+        self._read_more_lengths = tuple(sorted({len(p) for p in self._read_more}))
         self._max_glued = GLUED_MAX_CHARS if self._line else 0
         self._contains_keys = frozenset(self._contains)
         self._has_keep = any(r.action == "keep" for rs in self.rulesets for r in rs.rules)
@@ -608,6 +617,34 @@ class Matcher:
                 reached[end] = first or rule
         # a single label would have matched as a line; n reached twice means parts
         return reached.get(n) if n in reached and reached[n] is not None and norm not in self._line else None
+
+
+    def read_more_at_end(self, text: str, norm: str) -> Rule | None:
+        """The read-more rule whose label closes a longer block ("… the harbour Weiterlesen …").
+
+        A summary with its "read more" link is another story's teaser. The
+        label counts only where it cannot be the sentence's own words: nothing
+        but a link's marks (an ellipsis, an arrow) follows it, and a sentence
+        ends right before it, or it is capitalised and such a mark closes it
+        ("… for a week. Read more", "… und Eigentum Weiterlesen …"; not
+        "… the talks will continue.", "… shown in our Video:", "Ray Tracing
+        & More", "… and so many more…").
+        """
+        n = len(norm)
+        for length in self._read_more_lengths:
+            if length >= n:
+                break
+            rule = self._read_more.get(norm[n - length:])
+            if rule is None or norm[n - length - 1].isalnum():
+                continue
+            body = _TRAILING_MARKS.sub("", text)
+            label, before = body[len(body) - length:], body[: len(body) - length].rstrip()
+            if normalize(label) != norm[n - length:] or not before:
+                continue  # the text's own spelling differs from its normal form: leave it
+            marks = text[len(body):].strip()
+            if marks in _LINK_MARKS and (before[-1] in _SENTENCE_CLOSE or (marks and label[0].isupper())):
+                return rule
+        return None
 
 
 @functools.lru_cache(maxsize=256)

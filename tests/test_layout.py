@@ -128,3 +128,34 @@ def test_a_teaser_run_is_final_whatever_the_model_says(monkeypatch):
     cleaned = clean("\n".join(["Latest Headlines", *TEASERS, "Mayor resigns", *INTRO, *SECTIONS.values()]))
     assert not any(teaser[:40] in cleaned for teaser in TEASERS)
     assert INTRO[0] in cleaned
+
+
+# summaries of other stories, each closed by its read-more link
+READ_MORE_TEASERS = [
+    "The council has voted to close the old swimming pool at the end of the season and to build a new one by the school. Read more",
+    "Rettet die Halbinsel: Ohne ein schnelles Handeln geht der Raum für Naherholung verloren und Eigentum Weiterlesen …",
+    "Volunteers planted four hundred trees along the river bank over the weekend, the third such day this year. Continue reading →",
+]
+
+
+def test_a_summary_closed_by_its_read_more_link_goes_as_a_teaser():
+    lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), "More stories", *READ_MORE_TEASERS]
+    layout = pipeline.analyse(_page(lines))
+    first = lines.index(READ_MORE_TEASERS[0])
+    assert [v.rule if v else None for v in layout.verdicts[first:first + 3]] == ["teaser-read-more"] * 3
+    cleaned = clean("\n".join(lines))
+    assert INTRO[0] in cleaned and not any(t[:40] in cleaned for t in READ_MORE_TEASERS)
+
+
+def test_a_story_whose_own_sentence_ends_with_a_read_more_word_keeps_it():
+    # "continue", "video", "more" close sentences of stories too
+    sentences = [
+        "The mayor said the talks with the unions about the harbour would continue.",
+        "How the storm flooded the lower town in a single night is shown in our video.",
+        "The fair has rides, music, food stalls from the region and so many more…",
+    ]
+    lines = ["Mayor resigns", *INTRO, *sentences, *list(SECTIONS.values())[:3]]
+    layout = pipeline.analyse(_page(lines))
+    for sentence in sentences:
+        verdict = layout.verdicts[lines.index(sentence)]
+        assert verdict is None or verdict.rule != "teaser-read-more", sentence

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaner import linemodel
+from cleaner import clean_document, linemodel
 from cleaner.document import split_blocks
 from cleaner.normalize import normalize
 from cleaner.rules import (
@@ -212,3 +212,29 @@ def test_a_keep_label_is_never_guessed_from_parts(tmp_path):
     matcher = Matcher(load_paths([str(path)]))
     assert matcher.match("share share").id == "mine.share"
     assert matcher.match("share source afp") is None
+
+
+def test_a_cookie_plugin_modal_goes_with_its_labels_once_its_notice_is_seen():
+    story = [
+        "Harbour master retires after forty years",
+        "The harbour master, who took up the post in 1985, retired on Friday after forty years of guiding boats into the port.",
+        "He said the job had changed beyond recognition since the first radar was installed on the pier in the nineties.",
+        "His successor, a former ferry captain, starts on Monday and plans to modernise the booking of berths for visitors.",
+    ]
+    modal = [
+        "Datenschutz-Übersicht",
+        "Unbedingt notwendige Cookies",
+        "Unbedingt notwendige Cookies sollten jederzeit aktiviert sein, damit wir deine Einstellungen für die Cookie-Einstellungen speichern können.",
+        "Aktiviert",
+    ]
+    doc = clean_document("\n".join(story + modal))
+    assert "gdpr-cookie-compliance" in doc.rulesets
+    assert {r.text: r.rule for r in doc.removed if r.text in modal} == {
+        "Datenschutz-Übersicht": "gdpr-cookie-compliance.modal-labels",
+        "Unbedingt notwendige Cookies": "gdpr-cookie-compliance.modal-labels",
+        modal[2]: "gdpr-cookie-compliance.modal-text",
+        "Aktiviert": "gdpr-cookie-compliance.modal-labels",
+    }
+    # without the plugin's notice, a common word such as "Aktiviert" is not its label
+    plain = clean_document("\n".join(story + ["Aktiviert"]))
+    assert "gdpr-cookie-compliance" not in plain.rulesets
