@@ -38,6 +38,12 @@ _GLUED_SUMMARY_MIN_WORDS = 6
 # share of the title's words that are capitalised: headlines are set in title
 # case (or, in German, carry capitalised nouns); a sentence is not
 _GLUED_TITLE_CAPITALISED = 0.6
+# a title whose every word (this many or more) is capitalised is set in title
+# case; the summary glued to it is in sentence case when fewer than this share
+# of its words are capitalised
+_TITLE_CASE_MIN_WORDS = 4
+_SENTENCE_CASE_MAX_CAPITALISED = 0.5
+_TITLE_CASE_MIN_PIECE = 3
 # a one-word label before a headline: "Update | Crash victims identified"
 _LABEL_PREFIX = re.compile(r"^[^\s|]{2,20} \| \S+(?: \S+){3,}$")
 _BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
@@ -220,15 +226,31 @@ def glued_title(text: str) -> bool:
         title, summary = text[:cut], text[cut:]
         if len(title.split()) < _GLUED_TITLE_MIN_WORDS or len(summary.split()) < _GLUED_SUMMARY_MIN_WORDS:
             continue
-        if _INNER_SENTENCE_END.search(title) or title.count("(") > title.count(")"):
+        if title.count("(") > title.count(")"):
             continue
         if _FIELD_LABEL.match(title) and _FIELD_LABEL.match(summary):
             continue  # "Name: Stolen SackLevel: 70": fields of a record run together
-        if title[-1].isalpha() and len(_LAST_LETTERS.search(title).group()) < _JOIN_MIN_PIECE:
-            continue
         words = _TITLE_WORD.findall(title)
-        if not words or sum(1 for w in words if w[0].isupper()) < _GLUED_TITLE_CAPITALISED * len(words):
+        capitalised = sum(1 for w in words if w[0].isupper())
+        if not words or capitalised < _GLUED_TITLE_CAPITALISED * len(words):
             continue  # "…suspects used WhatsApp to plan…" is a sentence with a brand in it
+        # a headline set in title case, glued to a summary in sentence case,
+        # may hold two sentences ("Say Cheese? Detroit's Top 3 Cheese
+        # ShopsWondering where…") and end on a three-letter word ("…Title
+        # RunDenny Hamlin's championship run…"); otherwise a sentence ended
+        # before the join, or a short run of letters is a brand's first half
+        # ("McPherson", "LeBron", "YouTube")
+        summary_words = _TITLE_WORD.findall(summary)
+        title_case = (
+            len(words) >= _TITLE_CASE_MIN_WORDS
+            and capitalised == len(words)
+            and sum(1 for w in summary_words if w[0].isupper()) < _SENTENCE_CASE_MAX_CAPITALISED * len(summary_words)
+        )
+        if not title_case and _INNER_SENTENCE_END.search(title):
+            continue
+        piece = len(_LAST_LETTERS.search(title).group()) if title[-1].isalpha() else _JOIN_MIN_PIECE
+        if piece < (_TITLE_CASE_MIN_PIECE if title_case else _JOIN_MIN_PIECE):
+            continue
         return True
     return False
 

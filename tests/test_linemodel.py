@@ -198,6 +198,12 @@ def test_a_headline_glued_to_its_teaser_counts_as_a_join(text, joins):
     ("Read MoreSubscribe", False),
     # the fields of a record run together: a label follows the join
     ("Name: Stolen SackLevel: 70NPC: Village Chief Bukra von Wind TownBeschreibung: Töte Feather Cloak", False),
+    # a title-case headline may hold two sentences and end on a three-letter word
+    ("Say Cheese? Detroit's Top 3 Cheese ShopsWondering where to find the best cheese near you? We looked.", True),
+    ("Tape Gaffe Ends Hamlin's Title RunDenny Hamlin's championship run was foiled by the tale of the tape.", True),
+    # ... but a name's two-letter prefix is no word, and a title-case tail no summary
+    ("Wichita East's Hugh McPherson won first place in the 100 yard freestyle on Saturday.", False),
+    ("Apple Unveils The New Sixteen Inch MacBook Pro With A Better Keyboard And Touch Bar", False),
 ])
 def test_a_headline_run_into_its_summary_is_a_glued_teaser(text, glued):
     from cleaner.features import glued_title
