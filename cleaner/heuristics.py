@@ -30,6 +30,7 @@ LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
 PAGE_TITLE = Heuristic("page-title", "the page's title: the headline with the site's name")
 TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
 TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more link: another story's teaser")
+CARD_RUN = Heuristic("card-run", "in a feed of story cards, each showing its title twice")
 
 # A teaser card renders in a dump as its headline glued to its summary
 # ("…Student-AthleteA 24-year-old woman…"). One such block may be a story's
@@ -37,6 +38,15 @@ TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more l
 # (itself included) among the five centred on it is one of a list of other
 # stories.
 TEASER_RUN_MIN = 3
+# Story cards: a title of CARD_TITLE_MIN_WORDS to CARD_TITLE_MAX_WORDS words
+# repeated two to CARD_REPEAT_REACH blocks further on; CARD_RUN_MIN of them
+# with different titles, each within CARD_RUN_GAP blocks of the last, make a
+# feed.
+CARD_TITLE_MIN_WORDS = 3
+CARD_TITLE_MAX_WORDS = 25
+CARD_REPEAT_REACH = 3
+CARD_RUN_GAP = 8
+CARD_RUN_MIN = 3
 # A block of this many words or more that ends in a read-more label
 # ("… Weiterlesen …", "… a week. Read More") is a summary with its link; a
 # shorter one is a label or a button row, which the rules judge.
@@ -98,6 +108,38 @@ def teaser_runs(stats: list[TextStats]) -> list[bool]:
     for i, flag in enumerate(glued):
         near = sum(glued[max(0, i - reach):i + reach + 1])
         out.append(bool(flag) and near >= TEASER_RUN_MIN)
+    return out
+
+
+def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
+    """Blocks of a feed of story cards, each card showing its title twice.
+
+    A card's title comes as its link and again as its heading, with a label
+    or a picture credit between ("Koala Rescued From Bushfire", "A NATIONAL
+    TRAGEDY", "Koala Rescued From Bushfire"). CARD_RUN_MIN cards with
+    different titles, each within CARD_RUN_GAP blocks of the last, are a
+    feed: the blocks from the first card's title to the last card's second
+    one go. A story's own pictures give their line twice in a row (alt text,
+    caption), and a headline the page repeats is one title, not a feed.
+    """
+    n = len(norms)
+    cards = []
+    for i in range(n):
+        if not CARD_TITLE_MIN_WORDS <= stats[i].words <= CARD_TITLE_MAX_WORDS:
+            continue
+        for j in range(i + 2, min(n, i + CARD_REPEAT_REACH + 1)):
+            if norms[j] == norms[i]:
+                cards.append((i, j))
+                break
+    out = [False] * n
+    run: list[tuple[int, int]] = []
+    for card in cards + [(n + CARD_RUN_GAP + 1, 0)]:  # a sentinel closes the last run
+        if run and card[0] - run[-1][1] > CARD_RUN_GAP:
+            if len({norms[first] for first, _ in run}) >= CARD_RUN_MIN:
+                for i in range(run[0][0], run[-1][1] + 1):
+                    out[i] = True
+            run = []
+        run.append(card)
     return out
 
 

@@ -40,7 +40,8 @@ class Page:
     lang: str | None
     rulesets: tuple[str, ...]
     # another story's teaser, by the heuristic that says so (a run of glued
-    # teasers, a summary closed by its read-more link), else None
+    # teasers, a summary closed by its read-more link, a feed of story
+    # cards), else None
     teasers: list[H.Heuristic | None]
 
 
@@ -99,7 +100,10 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         if key not in memo.hits:
             memo.hits[key] = matcher.match(norm) if norm else None
         hits.append(memo.hits[key])
-    teasers: list[H.Heuristic | None] = [H.TEASER_RUN if run else None for run in H.teaser_runs(stats)]
+    teasers: list[H.Heuristic | None] = [
+        H.TEASER_RUN if run else H.CARD_RUN if card else None
+        for run, card in zip(H.teaser_runs(stats), H.card_runs(norms, stats))
+    ]
     for i, (b, norm, st) in enumerate(zip(blocks, norms, stats)):
         if teasers[i] is None and hits[i] is None and st.words >= H.TEASER_LINK_MIN_WORDS:
             key = (b.index, id(matcher))
@@ -227,12 +231,18 @@ def _title_like(stats) -> list[bool]:
     return [H.headline_score(s) > 0 for s in stats]
 
 
+# Heuristic verdicts the line model does not judge again: what follows a tail
+# marker, and the teasers of other stories.
+_FINAL_HEURISTICS = frozenset((H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id))
+
+
 def judge(page: Page) -> list[Verdict | None]:
     """One pass: a Verdict for every removed block, None for every kept one.
 
-    Final without the model: rule hits, what follows a tail marker, a run of
-    glued teasers, the headline, the lead under it, attribution next to the
-    article. For every
+    Final without the model: rule hits, what follows a tail marker, the
+    teasers of other stories (a run of glued teasers, a summary closed by its
+    read-more link, a feed of story cards), the
+    headline, the lead under it, attribution next to the article. For every
     other block the line model, which reads the heuristics' layout as
     evidence, has the last word; when it removes a block the heuristics
     kept, the removal says so.
@@ -253,8 +263,8 @@ def judge(page: Page) -> list[Verdict | None]:
                 continue  # a rule hit is final
             if i == layout.headline or layout.protected[i]:
                 continue  # the headline, and attribution next to the article, stay
-            if verdicts[i] is not None and verdicts[i].rule in (H.TAIL_SECTION.id, H.TEASER_RUN.id):
-                continue  # a tail marker closed the article, or a teaser run: not judged again
+            if verdicts[i] is not None and verdicts[i].rule in _FINAL_HEURISTICS:
+                continue  # a tail marker closed the article, or another story's teaser: not judged again
             if i == layout.start and layout.headline is not None and H.strong_prose(page.stats[i]) and verdicts[i] is None:
                 continue  # the lead: the first paragraph of prose under the headline stays
             threshold = model.threshold

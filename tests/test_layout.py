@@ -159,3 +159,43 @@ def test_a_story_whose_own_sentence_ends_with_a_read_more_word_keeps_it():
     for sentence in sentences:
         verdict = layout.verdicts[lines.index(sentence)]
         assert verdict is None or verdict.rule != "teaser-read-more", sentence
+
+
+def _card(title, label, summary):
+    return [title, label, title, "12 diggs example.org", summary]
+
+
+FEED = [
+    *_card("Koala Rescued From A Bushfire In New South Wales", "A NATIONAL TRAGEDY", "Dozens of fires are spreading across the state, and one koala was pulled from the flames by a passer-by."),
+    *_card("Senate Passes Hong Kong Rights Bill Without Objection", "BIPARTISAN SUPPORT", "The bill requires a yearly review of the special treatment the city receives under US law."),
+    *_card("Armored Car Misjudges Its Speed And Careens Into A House", "THIS TURNED OUT POORLY", "Few details are known about the crash, other than that the driver is in a heap of trouble."),
+]
+
+
+def test_a_feed_of_story_cards_after_the_story_goes():
+    lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), "Sign up for our newsletter", *FEED]
+    layout = pipeline.analyse(_page(lines))
+    first = lines.index(FEED[0])
+    assert [v.rule if v else None for v in layout.verdicts[first:first + 13]] == ["card-run"] * 13
+    cleaned = clean("\n".join(lines))
+    assert INTRO[0] in cleaned and FEED[0] not in cleaned and FEED[4] not in cleaned
+
+
+def test_pictures_of_the_story_with_their_caption_twice_are_no_feed():
+    # alt text and caption repeat each picture's line inside the story's prose
+    paragraphs = list(SECTIONS.values())
+    captions = ["The harbour at dawn with the fishing fleet", "The lighthouse after its restoration by volunteers", "The market square on a Sunday morning in May"]
+    lines = ["Mayor resigns", *INTRO]
+    for paragraph, caption in zip(paragraphs, captions):
+        lines += [paragraph, caption, caption]
+    lines += paragraphs[3:]
+    layout = pipeline.analyse(_page(lines))
+    assert all(v is None or v.rule != "card-run" for v in layout.verdicts)
+
+
+def test_a_headline_the_page_repeats_is_no_feed():
+    # a dump of the page's metadata gives the headline again and again
+    headline = "How to retire early and travel on your own schedule"
+    lines = ["Home", headline, headline, "Disclosure", headline, "Jane Doe", headline, "2019-11-13", headline, *INTRO, *SECTIONS.values()]
+    layout = pipeline.analyse(_page(lines))
+    assert all(v is None or v.rule != "card-run" for v in layout.verdicts)
