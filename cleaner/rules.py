@@ -524,6 +524,12 @@ class Matcher:
         every += [r for lst in self._contains.values() for _, r in lst] + [r for _, r in self._contains_odd]
         every += [r for r, _ in self._fast_regex] + [r for r, _ in self._safe_regex]
         self._max_chars = max((r.max_chars for r in every), default=0)
+        # the longest block each kind of rule takes: a paragraph of prose is
+        # longer than most, and skips the kinds that cannot match it
+        self._prefix_max = max((r.max_chars for lst in self._prefix.values() for _, r in lst), default=0)
+        self._contains_max = max((r.max_chars for lst in self._contains.values() for _, r in lst), default=0)
+        self._contains_odd_max = max((r.max_chars for _, r in self._contains_odd), default=0)
+        self._safe_max = max((r.max_chars for r, _ in self._safe_regex), default=0)
         self._line_lengths = {k: tuple(sorted(v)) for k, v in self._line_lengths.items()}
         self._read_more_lengths = tuple(sorted({len(p) for p in self._read_more}))
         self._max_glued = GLUED_MAX_CHARS if self._line else 0
@@ -533,6 +539,7 @@ class Matcher:
         # .match rules them all out at once
         self._fast_anchored = [(r, f) for r, f in self._fast_regex if f.__name__ == "match"]
         self._fast_unanchored = [(r, f) for r, f in self._fast_regex if f.__name__ != "match"]
+        self._unanchored_max = max((r.max_chars for r, _ in self._fast_unanchored), default=0)
         # one combined pattern per rule set, not per combination of sets:
         # pages select different combinations, and each set compiles once
         anchored = {id(r): f for r, f in self._fast_anchored}
@@ -554,29 +561,33 @@ class Matcher:
         if n > self._max_chars:
             return line_rule if line_rule is not None or n > self._max_glued else self.glued_labels(norm)
         found: list[Rule] = [line_rule] if line_rule is not None else []
-        for p, rule in self._prefix.get(norm.split(" ", 1)[0], ()):
-            if n <= rule.max_chars and norm.startswith(p) and _at_boundary(norm, 0, len(p)):
-                found.append(rule)
-        if self._contains and not self._contains_keys.isdisjoint(_WORDS.findall(norm)):
+        if n <= self._prefix_max:
+            for p, rule in self._prefix.get(norm.split(" ", 1)[0], ()):
+                if n <= rule.max_chars and norm.startswith(p) and _at_boundary(norm, 0, len(p)):
+                    found.append(rule)
+        if n <= self._contains_max and not self._contains_keys.isdisjoint(_WORDS.findall(norm)):
             for m in _WORDS.finditer(norm):
                 for p, rule in self._contains.get(m.group(), ()):
                     start = m.start()
                     if n <= rule.max_chars and norm.startswith(p, start) and _at_boundary(norm, start, start + len(p)):
                         found.append(rule)
-        for p, rule in self._contains_odd:
-            if n <= rule.max_chars and _rule_matches(rule, norm, None):
-                found.append(rule)
+        if n <= self._contains_odd_max:
+            for p, rule in self._contains_odd:
+                if n <= rule.max_chars and _rule_matches(rule, norm, None):
+                    found.append(rule)
         for longest, any_of, rules in self._anchored_any:
             if n <= longest and any_of(norm) is not None:
                 for rule, find in rules:
                     if n <= rule.max_chars and find(norm) is not None:
                         found.append(rule)
-        for rule, find in self._fast_unanchored:
-            if n <= rule.max_chars and find(norm) is not None:
-                found.append(rule)
-        for rule, compiled in self._safe_regex:
-            if n <= rule.max_chars and compiled.search(norm) is not None:
-                found.append(rule)
+        if n <= self._unanchored_max:
+            for rule, find in self._fast_unanchored:
+                if n <= rule.max_chars and find(norm) is not None:
+                    found.append(rule)
+        if n <= self._safe_max:
+            for rule, compiled in self._safe_regex:
+                if n <= rule.max_chars and compiled.search(norm) is not None:
+                    found.append(rule)
         if not found:
             return self.glued_labels(norm) if n <= self._max_glued else None
         # a keep rule (attribution: "Source : AFP") wins over drop rules that
