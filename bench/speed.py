@@ -210,7 +210,7 @@ def bench_stages(pages: list[bytes], repeat: int) -> None:
             stop = stop_list(lang)
             timed("block statistics", lambda: [text_stats(b.text, stop) for b in blocks])
             matcher = pipeline.matcher_for(pipeline.active_rulesets(rulesets, norms, None, lang))
-            timed("rule matching", lambda: [matcher.match(n) if n else None for n in norms])
+            timed("rule matching", lambda: [matcher.match(n, b.text) if n else None for n, b in zip(norms, blocks)])
             page_ = pipeline.read_page(blocks, rulesets, None)
             layout = timed("layout heuristics", lambda: pipeline.analyse(page_))
             if model is not None:

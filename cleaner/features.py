@@ -43,7 +43,6 @@ _GLUED_TITLE_CAPITALISED = 0.6
 # of its words are capitalised
 _TITLE_CASE_MIN_WORDS = 4
 _SENTENCE_CASE_MAX_CAPITALISED = 0.5
-_TITLE_CASE_MIN_PIECE = 3
 # a one-word label before a headline: "Update | Crash victims identified"
 _LABEL_PREFIX = re.compile(r"^[^\s|]{2,20} \| \S+(?: \S+){3,}$")
 _BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
@@ -236,10 +235,9 @@ def glued_title(text: str) -> bool:
             continue  # "…suspects used WhatsApp to plan…" is a sentence with a brand in it
         # a headline set in title case, glued to a summary in sentence case,
         # may hold two sentences ("Say Cheese? Detroit's Top 3 Cheese
-        # ShopsWondering where…") and end on a three-letter word ("…Title
-        # RunDenny Hamlin's championship run…"); otherwise a sentence ended
-        # before the join, or a short run of letters is a brand's first half
-        # ("McPherson", "LeBron", "YouTube")
+        # ShopsWondering where…"); otherwise a sentence ended before the
+        # join. A short run of letters before the join is a brand's first
+        # half ("YouTube", "PayPal", "McPherson") in any case.
         summary_words = _TITLE_WORD.findall(summary)
         title_case = (
             len(words) >= _TITLE_CASE_MIN_WORDS
@@ -248,8 +246,7 @@ def glued_title(text: str) -> bool:
         )
         if not title_case and _INNER_SENTENCE_END.search(title):
             continue
-        piece = len(_LAST_LETTERS.search(title).group()) if title[-1].isalpha() else _JOIN_MIN_PIECE
-        if piece < (_TITLE_CASE_MIN_PIECE if title_case else _JOIN_MIN_PIECE):
+        if title[-1].isalpha() and len(_LAST_LETTERS.search(title).group()) < _JOIN_MIN_PIECE:
             continue
         return True
     return False

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .features import TextStats, word_list
+from .normalize import normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +50,17 @@ CARD_RUN_GAP = 8
 CARD_RUN_MIN = 3
 # A block of this many words or more that ends in a read-more label
 # ("… Weiterlesen …", "… a week. Read More") is a summary with its link; a
-# shorter one is a label or a button row, which the rules judge.
+# shorter one is a label or a button row, which the rules judge. The labels
+# are data; a story's own lead can end in an expander link too, so a block
+# followed within TEASER_LINK_LOOKAHEAD blocks by a paragraph of strong prose
+# (not itself such a summary) is no teaser.
 TEASER_LINK_MIN_WORDS = 8
+TEASER_LINK_LOOKAHEAD = 3
+TEASER_LINK_LABELS_FILE = Path(__file__).parent / "data" / "teaser_link_labels.txt"
+# what may stand between a summary's last sentence and the label ...
+_SENTENCE_CLOSE = frozenset(".!?…;)]»\"”“'’")
+# ... and what may follow the label: nothing, or the marks of a link
+_LINK_MARKS = frozenset(("", "…", "...", "»", "»»", "›", "→", ">", ">>", "… →"))
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
 BYLINE_MAX_CHARS = 120
@@ -111,16 +121,67 @@ def teaser_runs(stats: list[TextStats]) -> list[bool]:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _teaser_link_labels() -> tuple[frozenset[str], tuple[int, ...]]:
+    labels = frozenset(normalize(line) for line in word_list(TEASER_LINK_LABELS_FILE))
+    return labels, tuple(sorted({len(label) for label in labels}))
+
+
+def ends_in_read_more(text: str, norm: str) -> bool:
+    """Does a read-more label close the block ("… for a week. Read more", "… und Eigentum Weiterlesen …")?
+
+    The label counts only where it cannot be the sentence's own words:
+    nothing but a link's marks (an ellipsis, an arrow) follows it, and a
+    sentence ends right before it, or it is capitalised and such a mark
+    closes it ("… to learn more." and "… wie Sie hier mehr erfahren" are
+    sentences; a closing » of a quotation opened in the block is no link
+    mark).
+    """
+    labels, lengths = _teaser_link_labels()
+    end = len(text)
+    while end and not text[end - 1].isalnum():  # a backward scan: linear on any run of marks
+        end -= 1
+    body, marks = text[:end], text[end:].strip()
+    if marks not in _LINK_MARKS or ("»" in marks and body.count("«") > body.count("»")):
+        return False
+    n = len(norm)
+    for length in lengths:
+        if length >= n:
+            break
+        tail = norm[n - length:]
+        if tail not in labels or norm[n - length - 1].isalnum():
+            continue
+        label, before = body[len(body) - length:], body[: len(body) - length].rstrip()
+        if not before or normalize(label) != tail:
+            continue  # the text's own spelling differs from its normal form: leave it
+        if before[-1] in _SENTENCE_CLOSE or (marks and label[0].isupper()):
+            return True
+    return False
+
+
+def teaser_links(closed: list[bool], stats: list[TextStats]) -> list[bool]:
+    """Summaries closed by a read-more label that no paragraph of strong prose follows closely."""
+    n = len(closed)
+    out = []
+    for i, flag in enumerate(closed):
+        if flag:
+            ahead = range(i + 1, min(n, i + 1 + TEASER_LINK_LOOKAHEAD))
+            flag = not any(strong_prose(stats[j]) and not closed[j] for j in ahead)
+        out.append(flag)
+    return out
+
+
 def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
-    """Blocks of a feed of story cards, each card showing its title twice.
+    """The cards of a feed of story cards, each card showing its title twice.
 
     A card's title comes as its link and again as its heading, with a label
-    or a picture credit between ("Koala Rescued From Bushfire", "A NATIONAL
-    TRAGEDY", "Koala Rescued From Bushfire"). CARD_RUN_MIN cards with
-    different titles, each within CARD_RUN_GAP blocks of the last, are a
-    feed: the blocks from the first card's title to the last card's second
-    one go. A story's own pictures give their line twice in a row (alt text,
-    caption), and a headline the page repeats is one title, not a feed.
+    between ("Koala Rescued From Bushfire", "A NATIONAL TRAGEDY", "Koala
+    Rescued From Bushfire"). CARD_RUN_MIN cards with different titles, each
+    within CARD_RUN_GAP blocks of the last, are a feed. Only the cards go,
+    from a title to its second copy: what stands between two cards (a
+    summary, or the story's own paragraph between two pictures whose alt
+    text and caption repeat each other) is left to the rest of the judgement.
+    A headline the page repeats is one title, not a feed.
     """
     n = len(norms)
     cards = []
@@ -136,8 +197,9 @@ def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
     for card in cards + [(n + CARD_RUN_GAP + 1, 0)]:  # a sentinel closes the last run
         if run and card[0] - run[-1][1] > CARD_RUN_GAP:
             if len({norms[first] for first, _ in run}) >= CARD_RUN_MIN:
-                for i in range(run[0][0], run[-1][1] + 1):
-                    out[i] = True
+                for first, second in run:
+                    for i in range(first, second + 1):
+                        out[i] = True
             run = []
         run.append(card)
     return out

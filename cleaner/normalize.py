@@ -11,7 +11,6 @@ _QUOTES = str.maketrans({
     "\u00a0": " ", "\u202f": " ", "\u2009": " ",
 })
 _SPACE = re.compile(r"\s+")
-_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 def normalize(text: str) -> str:
@@ -22,4 +21,18 @@ def normalize(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
     text = _SPACE.sub(" ", text)
-    return _EDGES.sub("", text)
+    return strip_edges(text)
+
+
+def strip_edges(text: str) -> str:
+    """The text without the characters that are neither letters nor digits at its ends.
+
+    A scan from each end, not a pattern: `[\\W_]+$` is tried from every
+    position of a long run of marks inside a block, which is quadratic.
+    """
+    start, end = 0, len(text)
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return text[start:end]

@@ -40,9 +40,9 @@ class Page:
     lang: str | None
     rulesets: tuple[str, ...]
     # another story's teaser, by the heuristic that says so (a run of glued
-    # teasers, a summary closed by its read-more link, a feed of story
-    # cards), else None
+    # teasers, a summary closed by its read-more link), else None
     teasers: list[H.Heuristic | None]
+    cards: list[bool]  # a card of a feed of story cards (heuristics.card_runs)
 
 
 @functools.lru_cache(maxsize=64)
@@ -58,14 +58,14 @@ class _Memo:
     what makes cleaning idempotent), so only what depends on the block alone
     is remembered: its normal form, its stop-word hits per language, its
     statistics under a given language, its rule match under a given set of
-    rules.
+    rules, whether a read-more label closes it.
     """
 
     def __init__(self):
         self.norms: dict[int, str] = {}
         self.stats: dict[tuple[int, str | None], TextStats] = {}
         self.hits: dict[tuple[int, int], Rule | None] = {}
-        self.read_more: dict[tuple[int, int], bool] = {}
+        self.read_more: dict[int, bool] = {}  # ends in a read-more label (heuristics.ends_in_read_more)
         self.languages: dict[str, tuple] = {}  # language_hits per block text
 
     def language_hits(self, text: str):
@@ -98,21 +98,23 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
     for b, norm in zip(blocks, norms):
         key = (b.index, id(matcher))
         if key not in memo.hits:
-            memo.hits[key] = matcher.match(norm) if norm else None
+            memo.hits[key] = matcher.match(norm, b.text) if norm else None
         hits.append(memo.hits[key])
+    closed = []
+    for b, norm, st in zip(blocks, norms, stats):
+        if st.words < H.TEASER_LINK_MIN_WORDS:
+            closed.append(False)
+            continue
+        found = memo.read_more.get(b.index)
+        if found is None:
+            found = memo.read_more[b.index] = H.ends_in_read_more(b.text, norm)
+        closed.append(found)
     teasers: list[H.Heuristic | None] = [
-        H.TEASER_RUN if run else H.CARD_RUN if card else None
-        for run, card in zip(H.teaser_runs(stats), H.card_runs(norms, stats))
+        H.TEASER_RUN if run else H.TEASER_LINK if link and hit is None else None
+        for run, link, hit in zip(H.teaser_runs(stats), H.teaser_links(closed, stats), hits)
     ]
-    for i, (b, norm, st) in enumerate(zip(blocks, norms, stats)):
-        if teasers[i] is None and hits[i] is None and st.words >= H.TEASER_LINK_MIN_WORDS:
-            key = (b.index, id(matcher))
-            if key not in memo.read_more:
-                memo.read_more[key] = matcher.read_more_at_end(b.text, norm) is not None
-            if memo.read_more[key]:
-                teasers[i] = H.TEASER_LINK
     recognised = tuple(rs.id for rs in active if rs.scope != "generic")
-    return Page(blocks, norms, stats, hits, lang, recognised, teasers)
+    return Page(blocks, norms, stats, hits, lang, recognised, teasers, H.card_runs(norms, stats))
 
 
 def active_rulesets(rulesets: tuple[RuleSet, ...], norms: list[str], url: str | None, lang: str | None) -> tuple[RuleSet, ...]:
@@ -201,6 +203,12 @@ def analyse(page: Page) -> Layout:
         # prose before the headline is judged below like any block outside the region
         if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
             verdicts[i] = Verdict(H.BEFORE_HEADLINE.id, H.BEFORE_HEADLINE.reason)
+
+    # a feed of story cards goes like a rule hit; the headline, which a page
+    # may show twice (hero and metadata) like a card, is not one of them
+    for i, card in enumerate(page.cards):
+        if card and verdicts[i] is None and i != headline and not (hits[i] is not None and hits[i].action == "keep"):
+            verdicts[i] = Verdict(H.CARD_RUN.id, H.CARD_RUN.reason)
 
     # 5. everything else: inside the region prose and short in-body lines stay,
     #    runs of short lines go; outside it only sentences and attribution stay

@@ -465,15 +465,14 @@ def _rule_matches(rule: Rule, norm: str, compiled) -> bool:
 
 # ---------------------------------------------------------------- matching
 
-# Labels run together: blocks up to this long, joined by nothing or by these
-# separators (menus and footers print "About | Contact", "Home / News").
+# Labels run together: blocks up to this long, cut where the dump left a
+# visible join: a separator ("About | Contact", "Home / News", "Kommentar:
+# Antwort abbrechen") or a lower-case letter run into a capital
+# ("Related articlesMore from author"). A space alone, or two letters of the
+# same case, is no join: "Close contacts" and "Nomad" are no labels.
 GLUED_MAX_CHARS = 120
-_GLUE = frozenset(" |/·•-–—:>»«<")
-# what may stand between a teaser's last sentence and its read-more label
-_SENTENCE_CLOSE = frozenset(".!?…:;)]»\"”“'’")
-# ... and what may follow it: nothing, or the marks of a link
-_LINK_MARKS = frozenset(("", "…", "...", "»", "»»", "›", "→", ">", ">>", "… →"))
-_TRAILING_MARKS = re.compile(r"[\W_]+$")
+GLUED_MAX_PIECES = 8
+_GLUE_JOIN = re.compile(r"\s*[|/·•>»«<]+\s*|\s+[-–—]\s+|:\s+|(?<=[a-zß-ÿ])(?=[A-ZÀ-Þ])")
 
 
 class Matcher:
@@ -488,8 +487,7 @@ class Matcher:
     def __init__(self, rulesets):
         self.rulesets = tuple(rulesets)
         self._line: dict[str, Rule] = {}
-        self._line_lengths: dict[str, set[int]] = {}  # first two characters -> phrase lengths
-        self._read_more: dict[str, Rule] = {}  # "read more" labels that may close another story's summary
+        self._glued: dict[str, Rule] = {}  # a rule, with its reason saying the labels ran together
         self._prefix: dict[str, list[tuple[str, Rule]]] = {}
         self._contains: dict[str, list[tuple[str, Rule]]] = {}
         self._contains_odd: list[tuple[str, Rule]] = []  # phrases not starting with a letter or digit
@@ -502,9 +500,6 @@ class Matcher:
                 if rule.match == "line":
                     for p in rule.phrases:
                         self._line.setdefault(p, rule)
-                        self._line_lengths.setdefault(p[:2], set()).add(len(p))
-                        if rule.category == "read-more" and rule.action == "drop":
-                            self._read_more.setdefault(p, rule)
                 elif rule.match == "prefix":
                     for p in rule.phrases:
                         self._prefix.setdefault(p.split(" ", 1)[0], []).append((p, rule))
@@ -530,9 +525,6 @@ class Matcher:
         self._contains_max = max((r.max_chars for lst in self._contains.values() for _, r in lst), default=0)
         self._contains_odd_max = max((r.max_chars for _, r in self._contains_odd), default=0)
         self._safe_max = max((r.max_chars for r, _ in self._safe_regex), default=0)
-        self._line_lengths = {k: tuple(sorted(v)) for k, v in self._line_lengths.items()}
-        self._read_more_lengths = tuple(sorted({len(p) for p in self._read_more}))
-        self._max_glued = GLUED_MAX_CHARS if self._line else 0
         self._contains_keys = frozenset(self._contains)
         self._has_keep = any(r.action == "keep" for rs in self.rulesets for r in rs.rules)
         # anchored built-in patterns fail at the first character: one combined
@@ -552,14 +544,24 @@ class Matcher:
                 combined = _any_of(tuple(r.pattern for r, _ in rules))
                 self._anchored_any.append((max(r.max_chars for r, _ in rules), combined, rules))
 
-    def match(self, norm: str) -> Rule | None:
-        """The rule matching a normalised block (keep rules first, then load order), or None."""
+    def match(self, norm: str, text: str | None = None) -> Rule | None:
+        """The rule matching a normalised block (keep rules first, then load order), or None.
+
+        Given the block's own text too, a block that no rule matches but that
+        is made of `line` labels run together is judged by its first label.
+        """
+        found = self._match(norm)
+        if found is None and text is not None and len(text) <= GLUED_MAX_CHARS:
+            return self.glued_labels(text)
+        return found
+
+    def _match(self, norm: str) -> Rule | None:
         line_rule = self._line.get(norm)
         if line_rule is not None and not self._has_keep:
             return line_rule
         n = len(norm)
         if n > self._max_chars:
-            return line_rule if line_rule is not None or n > self._max_glued else self.glued_labels(norm)
+            return line_rule
         found: list[Rule] = [line_rule] if line_rule is not None else []
         if n <= self._prefix_max:
             for p, rule in self._prefix.get(norm.split(" ", 1)[0], ()):
@@ -589,73 +591,48 @@ class Matcher:
                 if n <= rule.max_chars and compiled.search(norm) is not None:
                     found.append(rule)
         if not found:
-            return self.glued_labels(norm) if n <= self._max_glued else None
+            return None
         # a keep rule (attribution: "Source : AFP") wins over drop rules that
         # also match, e.g. an image-credit pattern; otherwise load order decides
         return min(found, key=lambda r: (r.action != "keep", self._order[r.id]))
 
-
-    def glued_labels(self, norm: str) -> Rule | None:
+    def glued_labels(self, text: str) -> Rule | None:
         """The first label's rule when a block is two or more `line` phrases run together.
 
         Text dumps join a widget's labels when its markup had no break between
         them: tabs ("Related articlesMore from author"), a form's heading and
-        its cancel link ("Leave a ReplyCancel reply"), footer links ("About /
-        Contact"). A block made of nothing but labels is judged by its first
-        one, the widget's heading. A label that keeps text ends the search:
-        a keep is never guessed from parts.
+        its cancel link ("Leave a ReplyCancel reply"), footer links ("About |
+        Contact"). The block is cut at its visible joins; neighbouring pieces
+        may make one label together ("Linked" + "In"). A block made of
+        nothing but labels is judged by its first one, the widget's heading.
+        A label that keeps text ends the search: a keep is never guessed from
+        parts.
         """
-        if norm[:2] not in self._line_lengths:
+        cuts = [(m.start(), m.end()) for m in _GLUE_JOIN.finditer(text)]
+        if not cuts or len(cuts) >= GLUED_MAX_PIECES:
             return None
-        n = len(norm)
-        reached = {0: None}  # end of a run of whole labels -> the first label's rule
-        for pos in range(n):
-            if pos not in reached:
+        # pieces between the joins: [(start, end)] in the block's text
+        starts = [0] + [end for _, end in cuts]
+        ends = [start for start, _ in cuts] + [len(text)]
+        pieces = [(a, b) for a, b in zip(starts, ends) if b > a]
+        reached: dict[int, Rule | None] = {0: None}  # pieces covered -> the first label's rule
+        for k in range(len(pieces)):
+            if k not in reached:
                 continue
-            first = reached[pos]
-            start = pos
-            while start < n and norm[start] in _GLUE:
-                start += 1
-            for length in self._line_lengths.get(norm[start:start + 2], ()):
-                end = start + length
-                if end > n:
-                    break
-                rule = self._line.get(norm[start:end])
-                if rule is None or end in reached:
+            for m in range(k + 1, len(pieces) + 1):
+                rule = self._line.get(normalize(text[pieces[k][0]:pieces[m - 1][1]]))
+                if rule is None or m in reached:
                     continue
                 if rule.action == "keep":
                     return None
-                reached[end] = first or rule
-        # a single label would have matched as a line; n reached twice means parts
-        return reached.get(n) if n in reached and reached[n] is not None and norm not in self._line else None
-
-
-    def read_more_at_end(self, text: str, norm: str) -> Rule | None:
-        """The read-more rule whose label closes a longer block ("… the harbour Weiterlesen …").
-
-        A summary with its "read more" link is another story's teaser. The
-        label counts only where it cannot be the sentence's own words: nothing
-        but a link's marks (an ellipsis, an arrow) follows it, and a sentence
-        ends right before it, or it is capitalised and such a mark closes it
-        ("… for a week. Read more", "… und Eigentum Weiterlesen …"; not
-        "… the talks will continue.", "… shown in our Video:", "Ray Tracing
-        & More", "… and so many more…").
-        """
-        n = len(norm)
-        for length in self._read_more_lengths:
-            if length >= n:
-                break
-            rule = self._read_more.get(norm[n - length:])
-            if rule is None or norm[n - length - 1].isalnum():
-                continue
-            body = _TRAILING_MARKS.sub("", text)
-            label, before = body[len(body) - length:], body[: len(body) - length].rstrip()
-            if normalize(label) != norm[n - length:] or not before:
-                continue  # the text's own spelling differs from its normal form: leave it
-            marks = text[len(body):].strip()
-            if marks in _LINK_MARKS and (before[-1] in _SENTENCE_CLOSE or (marks and label[0].isupper())):
-                return rule
-        return None
+                reached[m] = reached[k] or rule
+        first = reached.get(len(pieces))
+        if first is None or len(pieces) < 2:
+            return None
+        glued = self._glued.get(first.id)
+        if glued is None:
+            glued = self._glued[first.id] = dataclasses.replace(first, reason=f"{first.reason} (labels run together)")
+        return glued
 
 
 @functools.lru_cache(maxsize=256)

@@ -1021,7 +1021,7 @@ def prefilter(blocks, templates, rulesets, url: str | None = None):
     rest, claimed = [], {}
     for i, (block, norm) in enumerate(zip(blocks, norms)):
         v = None
-        rule = matcher.match(norm) if norm else None
+        rule = matcher.match(norm, block.text) if norm else None
         if norm and (rule is None or rule.action == "drop"):
             v = view.verdict(norm, stats[i], i) if positional else view.verdict(norm, stats[i])
             if v is not None and rule is not None:

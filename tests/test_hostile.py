@@ -248,6 +248,23 @@ def test_single_long_line_is_linear():
 
 
 @pytest.mark.parametrize(
+    "filler",
+    [" ", "-", "…", "*"],
+    ids=["spaces", "dashes", "ellipses", "stars"],
+)
+def test_a_long_run_of_marks_inside_a_block_is_linear(filler):
+    # the block's ends are stripped of marks and its last words compared with
+    # read-more labels: a run of marks inside it must not be scanned again
+    # from each of its positions
+    def block(k):
+        return f"{PROSE}\n{PROSE}{filler * k}Read more\n{PROSE} Again."
+
+    t_small = best_of(2, clean, block(4_000))
+    t_big = best_of(1, clean, block(40_000))
+    assert t_big < 30 * t_small + 1.0, (t_small, t_big)
+
+
+@pytest.mark.parametrize(
     "x",
     ["", b"", " \t\n" * 10_000, b"\x00" * 1_000_000, "\x00" * 100_000, "\n" * 1_000_000, b"\xff" * 100_000],
     ids=["empty", "empty-bytes", "whitespace", "nul-bytes", "nul-text", "newlines", "ff-bytes"],

@@ -147,12 +147,31 @@ def test_a_summary_closed_by_its_read_more_link_goes_as_a_teaser():
     assert INTRO[0] in cleaned and not any(t[:40] in cleaned for t in READ_MORE_TEASERS)
 
 
+def test_read_more_teasers_are_final_whatever_the_model_says(monkeypatch):
+    from cleaner import linemodel
+
+    monkeypatch.setattr(linemodel, "load", lambda: CertainModel())
+    cleaned = clean("\n".join(["Mayor resigns", *INTRO, *SECTIONS.values(), "More stories", *READ_MORE_TEASERS]))
+    assert INTRO[0] in cleaned and not any(t[:40] in cleaned for t in READ_MORE_TEASERS)
+
+
+def test_a_lead_with_an_expander_link_is_no_teaser():
+    lead = "The council has voted to close the old swimming pool at the end of the season, the mayor said on Monday. Read more"
+    lines = ["Pool to close", lead, *SECTIONS.values()]
+    layout = pipeline.analyse(_page(lines))
+    assert layout.verdicts[1] is None or layout.verdicts[1].rule != "teaser-read-more"
+
+
 def test_a_story_whose_own_sentence_ends_with_a_read_more_word_keeps_it():
-    # "continue", "video", "more" close sentences of stories too
+    # "continue", "video", "more", "listen" close sentences of stories too,
+    # and a quotation's closing » is no link mark
     sentences = [
         "The mayor said the talks with the unions about the harbour would continue.",
         "How the storm flooded the lower town in a single night is shown in our video.",
         "The fair has rides, music, food stalls from the region and so many more…",
+        "Asked what the town should do about the noise, the mayor gave a one-word answer: Listen",
+        "Il sindaco si è voltato verso il porto e ai giornalisti ha detto soltanto: «Guarda»",
+        "Le maire a simplement répondu aux journalistes qui l'attendaient : « Lire la suite »",
     ]
     lines = ["Mayor resigns", *INTRO, *sentences, *list(SECTIONS.values())[:3]]
     layout = pipeline.analyse(_page(lines))
@@ -176,9 +195,25 @@ def test_a_feed_of_story_cards_after_the_story_goes():
     lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), "Sign up for our newsletter", *FEED]
     layout = pipeline.analyse(_page(lines))
     first = lines.index(FEED[0])
-    assert [v.rule if v else None for v in layout.verdicts[first:first + 13]] == ["card-run"] * 13
+    # each card, from its title to the title again, goes as one
+    cards = [first + 5 * k + offset for k in range(3) for offset in range(3)]
+    assert [layout.verdicts[i].rule if layout.verdicts[i] else None for i in cards] == ["card-run"] * 9
     cleaned = clean("\n".join(lines))
-    assert INTRO[0] in cleaned and FEED[0] not in cleaned and FEED[4] not in cleaned
+    assert INTRO[0] in cleaned and FEED[0] not in cleaned and FEED[1] not in cleaned
+
+
+def test_a_story_whose_pictures_look_like_cards_keeps_its_paragraphs_and_headline():
+    # alt text, credit, caption: a picture between each two paragraphs has
+    # the shape of a card; the paragraphs between are the story's
+    paragraphs = list(SECTIONS.values())
+    captions = ["The harbour at dawn with the fishing fleet", "The lighthouse after its restoration by volunteers", "The market square on a Sunday morning in May"]
+    lines = ["Mayor resigns", INTRO[0]]
+    for paragraph, caption in zip(paragraphs, captions):
+        lines += [caption, "Photo: Reuters", caption, paragraph]
+    lines += paragraphs[3:]
+    cleaned = clean("\n".join(lines))
+    assert "Mayor resigns" in cleaned and INTRO[0] in cleaned
+    assert all(paragraph in cleaned for paragraph in paragraphs)
 
 
 def test_pictures_of_the_story_with_their_caption_twice_are_no_feed():

@@ -176,27 +176,34 @@ def test_shipped_line_model_matches_the_feature_list():
     "block, rule_id",
     [
         ("Related articlesMore from author", "phrases-en.related-heading"),  # a tab widget's two labels
-        ("RELATED ARTICLESMORE FROM AUTHOR", "phrases-en.related-heading"),
-        ("You might also like More from author", "phrases-en.related-heading"),
-        ("Schreibe einen KommentarAntworten abbrechen", "phrases-de.comment-heading"),
+        ("Leave a ReplyCancel reply", "phrases-en.comment-heading"),
+        ("Schreibe einen Kommentar: Antwort abbrechen", "phrases-de.comment-heading"),
         ("Contact Us | Privacy Policy", "phrases-en.footer-links"),  # the first label decides
+        ("About/Contact", "phrases-en.footer-links"),
+        ("Kommentarfeed | Kommentare geschlossen | Trackback-URL", "phrases-de.footer-links"),
     ],
 )
 def test_labels_run_together_match_as_their_first_label(block, rule_id):
-    hit = Matcher(BUILTIN).match(normalize(block))
+    hit = Matcher(BUILTIN).match(normalize(block), block)
     assert hit is not None and hit.id == rule_id
+    assert hit.reason.endswith("(labels run together)")
 
 
 @pytest.mark.parametrize(
     "block",
     [
         "Related articles about the budget",  # a label, then words that are no label
-        "The related articles",
         "More from author Jane Doe, who covered the trial",
+        # no visible join: a space, or letters of one case, do not cut
+        "Close contacts",  # a subheading ("close" and "contacts" are both labels somewhere)
+        "Welcome Home",  # a film's title
+        "Nomad",  # "nom" + "ad"
+        "Photoshop",
+        "RELATED ARTICLESMORE FROM AUTHOR",  # all capitals: the join cannot be seen
     ],
 )
-def test_a_label_followed_by_other_words_is_not_glued_labels(block):
-    assert Matcher(BUILTIN).match(normalize(block)) is None
+def test_a_block_without_visible_joins_between_labels_is_not_glued_labels(block):
+    assert Matcher(BUILTIN).match(normalize(block), block) is None
 
 
 def test_a_keep_label_is_never_guessed_from_parts(tmp_path):
@@ -210,8 +217,8 @@ def test_a_keep_label_is_never_guessed_from_parts(tmp_path):
         encoding="utf-8",
     )
     matcher = Matcher(load_paths([str(path)]))
-    assert matcher.match("share share").id == "mine.share"
-    assert matcher.match("share source afp") is None
+    assert matcher.match("share share", "Share | Share").id == "mine.share"
+    assert matcher.match("share source afp", "Share | Source AFP") is None
 
 
 def test_a_cookie_plugin_modal_goes_with_its_labels_once_its_notice_is_seen():
