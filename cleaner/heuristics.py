@@ -51,14 +51,14 @@ CARD_RUN_MIN = 3
 # A block of this many words or more that ends in a read-more label
 # ("… Weiterlesen …", "… a week. Read More") is a summary with its link; a
 # shorter one is a label or a button row, which the rules judge. The labels
-# are data; a story's own lead can end in an expander link too, so a block
-# followed within TEASER_LINK_LOOKAHEAD blocks by a paragraph of strong prose
-# (not itself such a summary) is no teaser.
+# are data. A story's own lead under its headline can end in an expander
+# link too: the pipeline spares the lead.
 TEASER_LINK_MIN_WORDS = 8
-TEASER_LINK_LOOKAHEAD = 3
 TEASER_LINK_LABELS_FILE = Path(__file__).parent / "data" / "teaser_link_labels.txt"
 # what may stand between a summary's last sentence and the label ...
 _SENTENCE_CLOSE = frozenset(".!?…;)]»\"”“'’")
+# ... not what introduces words of the sentence ("… said: Read more…")
+_LABEL_INTRO = frozenset(":«„“‘\"'(")
 # ... and what may follow the label: nothing, or the marks of a link
 _LINK_MARKS = frozenset(("", "…", "...", "»", "»»", "›", "→", ">", ">>", "… →"))
 
@@ -134,8 +134,8 @@ def ends_in_read_more(text: str, norm: str) -> bool:
     nothing but a link's marks (an ellipsis, an arrow) follows it, and a
     sentence ends right before it, or it is capitalised and such a mark
     closes it ("… to learn more." and "… wie Sie hier mehr erfahren" are
-    sentences; a closing » of a quotation opened in the block is no link
-    mark).
+    sentences, and so is "… he said: Read more…"; a closing » of a
+    quotation opened in the block is no link mark).
     """
     labels, lengths = _teaser_link_labels()
     end = len(text)
@@ -154,21 +154,11 @@ def ends_in_read_more(text: str, norm: str) -> bool:
         label, before = body[len(body) - length:], body[: len(body) - length].rstrip()
         if not before or normalize(label) != tail:
             continue  # the text's own spelling differs from its normal form: leave it
-        if before[-1] in _SENTENCE_CLOSE or (marks and label[0].isupper()):
+        if before[-1] in _SENTENCE_CLOSE:
+            return True
+        if marks and label[0].isupper() and before[-1] not in _LABEL_INTRO:
             return True
     return False
-
-
-def teaser_links(closed: list[bool], stats: list[TextStats]) -> list[bool]:
-    """Summaries closed by a read-more label that no paragraph of strong prose follows closely."""
-    n = len(closed)
-    out = []
-    for i, flag in enumerate(closed):
-        if flag:
-            ahead = range(i + 1, min(n, i + 1 + TEASER_LINK_LOOKAHEAD))
-            flag = not any(strong_prose(stats[j]) and not closed[j] for j in ahead)
-        out.append(flag)
-    return out
 
 
 def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
@@ -177,11 +167,12 @@ def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
     A card's title comes as its link and again as its heading, with a label
     between ("Koala Rescued From Bushfire", "A NATIONAL TRAGEDY", "Koala
     Rescued From Bushfire"). CARD_RUN_MIN cards with different titles, each
-    within CARD_RUN_GAP blocks of the last, are a feed. Only the cards go,
-    from a title to its second copy: what stands between two cards (a
-    summary, or the story's own paragraph between two pictures whose alt
-    text and caption repeat each other) is left to the rest of the judgement.
-    A headline the page repeats is one title, not a feed.
+    within CARD_RUN_GAP blocks of the last and with no paragraph of strong
+    prose between them, are a feed. Only the cards go, from a title to its
+    second copy; what stands between two cards is left to the rest of the
+    judgement. Pictures inside a story (alt text, credit, caption) have a
+    card's shape, but the story's paragraphs stand between them. A headline
+    the page repeats is one title, not a feed.
     """
     n = len(norms)
     cards = []
@@ -195,7 +186,10 @@ def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
     out = [False] * n
     run: list[tuple[int, int]] = []
     for card in cards + [(n + CARD_RUN_GAP + 1, 0)]:  # a sentinel closes the last run
-        if run and card[0] - run[-1][1] > CARD_RUN_GAP:
+        # a paragraph of strong prose between two cards: pictures inside a
+        # story, whose captions describe it, not a feed
+        story_between = bool(run) and any(strong_prose(stats[i]) for i in range(run[-1][1] + 1, min(card[0], n)))
+        if run and (card[0] - run[-1][1] > CARD_RUN_GAP or story_between):
             if len({norms[first] for first, _ in run}) >= CARD_RUN_MIN:
                 for first, second in run:
                     for i in range(first, second + 1):

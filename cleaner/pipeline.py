@@ -111,7 +111,7 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         closed.append(found)
     teasers: list[H.Heuristic | None] = [
         H.TEASER_RUN if run else H.TEASER_LINK if link and hit is None else None
-        for run, link, hit in zip(H.teaser_runs(stats), H.teaser_links(closed, stats), hits)
+        for run, link, hit in zip(H.teaser_runs(stats), closed, hits)
     ]
     recognised = tuple(rs.id for rs in active if rs.scope != "generic")
     return Page(blocks, norms, stats, hits, lang, recognised, teasers, H.card_runs(norms, stats))
@@ -199,6 +199,12 @@ def analyse(page: Page) -> Layout:
     not_headlines = [by and (s.has_date or s.words <= H.BYLINE_SHORT_WORDS) for by, s in zip(bylines, stats)]
     headline = H.find_headline(start, page.norms, stats, verdicts, not_headlines)
     first = headline if headline is not None else start
+    # the story's lead under its headline may end in an expander link
+    # ("… on Monday. Read more"): it is no teaser of another story
+    if headline is not None:
+        for i in range(headline + 1, start + 1):
+            if verdicts[i] is not None and verdicts[i].rule == H.TEASER_LINK.id:
+                verdicts[i] = None
     for i in range(first):
         # prose before the headline is judged below like any block outside the region
         if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:

@@ -471,8 +471,8 @@ def _rule_matches(rule: Rule, norm: str, compiled) -> bool:
 # ("Related articlesMore from author"). A space alone, or two letters of the
 # same case, is no join: "Close contacts" and "Nomad" are no labels.
 GLUED_MAX_CHARS = 120
-GLUED_MAX_PIECES = 8
-_GLUE_JOIN = re.compile(r"\s*[|/·•>»«<]+\s*|\s+[-–—]\s+|:\s+|(?<=[a-zß-ÿ])(?=[A-ZÀ-Þ])")
+GLUED_MAX_PIECES = 16
+_GLUE_SEPARATOR = re.compile(r"\s*[|/·•>»«<]+\s*|\s+[-–—]\s+|:\s+")
 
 
 class Matcher:
@@ -608,7 +608,7 @@ class Matcher:
         A label that keeps text ends the search: a keep is never guessed from
         parts.
         """
-        cuts = [(m.start(), m.end()) for m in _GLUE_JOIN.finditer(text)]
+        cuts = _glue_cuts(text)
         if not cuts or len(cuts) >= GLUED_MAX_PIECES:
             return None
         # pieces between the joins: [(start, end)] in the block's text
@@ -633,6 +633,14 @@ class Matcher:
         if glued is None:
             glued = self._glued[first.id] = dataclasses.replace(first, reason=f"{first.reason} (labels run together)")
         return glued
+
+
+def _glue_cuts(text: str) -> list[tuple[int, int]]:
+    """Where a block's labels may join: its separators, and each lower-case letter run into a capital."""
+    cuts = [(m.start(), m.end()) for m in _GLUE_SEPARATOR.finditer(text)]
+    # any script's cases ("odpowiedźAnuluj", "sięŚledź"), which a character class would miss
+    cuts += [(i, i) for i in range(1, len(text)) if text[i].isupper() and text[i - 1].islower()]
+    return sorted(cuts)
 
 
 @functools.lru_cache(maxsize=256)
@@ -713,6 +721,6 @@ def check_examples(rulesets) -> list[str]:
         matcher = Matcher([rs])
         for rule in rs.rules:
             for example in rule.examples:
-                if matcher.match(normalize(example)) is None:
+                if matcher.match(normalize(example), example) is None:
                     problems.append(f"{rule.where}: rule {rule.id!r}: example does not match: {example!r}")
     return problems
