@@ -255,11 +255,10 @@ def judge(page: Page) -> list[Verdict | None]:
 
     Final without the model: rule hits, what follows a tail marker, the
     teasers of other stories (a run of glued teasers, a summary closed by its
-    read-more link, a feed of story cards), the
-    headline, the lead under it, attribution next to the article. For every
-    other block the line model, which reads the heuristics' layout as
-    evidence, has the last word; when it removes a block the heuristics
-    kept, the removal says so.
+    read-more link, a feed of story cards), the headline, the lead under it,
+    attribution next to the article. For every other block the line model,
+    which reads the heuristics' layout as evidence, has the last word; when
+    it removes a block the heuristics kept, the removal says so.
     """
     n = len(page.blocks)
     if n == 0:
