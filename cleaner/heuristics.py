@@ -48,6 +48,16 @@ CARD_TITLE_MAX_WORDS = 25
 CARD_REPEAT_REACH = 3
 CARD_RUN_GAP = 8
 CARD_RUN_MIN = 3
+# A prose region that starts within MARKER_REACH blocks under a tail marker
+# and holds fewer than THIN_REGION_MAX_STRONG paragraphs of strong prose and
+# THIN_REGION_MAX_WORDS words is thin: the marker's list, when the story's
+# prose stands above the marker.
+MARKER_REACH = 3
+# markers that head a list of other stories; a comment count or a comment
+# form's heading can stand above a short story, with a blurb above it
+LIST_MARKER_CATEGORIES = frozenset(("related", "most-read"))
+THIN_REGION_MAX_STRONG = 3
+THIN_REGION_MAX_WORDS = 150
 # A block of this many words or more that ends in a read-more label
 # ("… Weiterlesen …", "… a week. Read More") is a summary with its link; a
 # shorter one is a label or a button row, which the rules judge. The labels
@@ -323,6 +333,31 @@ def region_weight(score: float, s: TextStats, hit) -> float:
     if score >= OUTSIDE_MIN_SCORE:
         return float(min(s.words, 80))
     return NON_PROSE_WEIGHT
+
+
+def list_under_marker(start: int, end: int, stats: list[TextStats], hits) -> int | None:
+    """The tail marker whose list the prose region is, when the story stands above it.
+
+    A short story's prose can weigh less than the list of other stories'
+    headlines under "Related articles" below it. When the region starts
+    right under such a marker (related, most read), holds little prose, and
+    a paragraph of strong prose stands above the marker, the region is that
+    list: the marker's index is returned, and the region is looked for
+    above it.
+    """
+    marker = next((i for i in range(start - 1, max(-1, start - 1 - MARKER_REACH), -1)
+                   if hits[i] is not None and hits[i].action == "tail" and hits[i].category in LIST_MARKER_CATEGORIES), None)
+    if marker is None:
+        return None
+    # the region as far as the next tail marker, which will close it
+    end = next((i for i in range(start, end) if hits[i] is not None and hits[i].action == "tail"), end)
+    strong_in = sum(1 for i in range(start, end) if strong_prose(stats[i]))
+    words_in = sum(stats[i].words for i in range(start, end))
+    if strong_in >= THIN_REGION_MAX_STRONG or words_in >= THIN_REGION_MAX_WORDS:
+        return None
+    if not any(strong_prose(stats[i]) and hits[i] is None for i in range(marker)):
+        return None
+    return marker
 
 
 def trim_region_end(start: int, end: int, stats: list[TextStats], hits) -> int:

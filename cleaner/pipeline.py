@@ -176,9 +176,21 @@ def analyse(page: Page) -> Layout:
         return Layout(verdicts, scores, 0, 0, None, None, [False] * n, _title_like(stats), [False] * n)
     end = H.trim_region_end(start, end, stats, hits)
     start = H.trim_region_start(start, end, stats)
+    # a thin region right under "Related articles" is its list: the story is
+    # above, and the marker closes it
+    list_marker = H.list_under_marker(start, end, stats, hits)
+    if list_marker is not None:
+        above_start, above_end = H.densest_region(weights[:list_marker])
+        if above_end > above_start:
+            end = H.trim_region_end(above_start, above_end, stats, hits)
+            start = H.trim_region_start(above_start, end, stats)
+        else:
+            list_marker = None
 
     # 3. tail: a marker after the article's prose closes it
     tail = H.find_tail(start, end, scores, stats, hits)
+    if list_marker is not None and (tail is None or tail > list_marker):
+        tail = list_marker
     if tail is not None:
         marker = hits[tail]
         reason = f"{H.TAIL_SECTION.reason}: after {page.blocks[tail].text[:40]!r} ({marker.id})"

@@ -259,3 +259,40 @@ def test_a_headline_the_page_repeats_is_no_feed():
     lines = ["Home", headline, headline, "Disclosure", headline, "Jane Doe", headline, "2019-11-13", headline, *INTRO, *SECTIONS.values()]
     layout = pipeline.analyse(_page(lines))
     assert all(v is None or v.rule != "card-run" for v in layout.verdicts)
+
+
+RELATED = [
+    "Prison Papers: Exiled prisoners plead with the governor to let them come home",
+    "The Prison Papers: opening the case file on the brothers deemed too dangerous",
+    "The Prison Papers: low-level killers or a national security threat to the islands",
+    "Unprecedented secret hearing to decide the fate of the prisoners deported to the UK",
+    "Governor to elected representatives: fully respect the separation of powers, always",
+]
+
+
+def test_a_thin_region_under_a_related_heading_is_its_list_when_the_story_is_above():
+    story = "A senior prison official has said in a sworn affidavit that anyone with sufficient determination to escape from the prison could do so."
+    lines = ["Home", "News", "Prison official: anyone could escape", "By Jane Doe", story, "Share", "Related articles", *RELATED, "Imprint"]
+    layout = pipeline.analyse(_page(lines))
+    assert layout.start == lines.index(story)
+    cleaned = clean("\n".join(lines))
+    assert story in cleaned and not any(r in cleaned for r in RELATED)
+
+
+def test_a_story_under_a_comment_count_at_the_top_keeps_its_region():
+    # "Comments (32)" above the headline is a link, not the start of a list
+    lines = ["Home", "Comments (32)", "Mayor resigns", *INTRO, *SECTIONS.values()]
+    layout = pipeline.analyse(_page(lines))
+    assert layout.start == lines.index(INTRO[0])
+
+
+def test_a_short_story_under_a_comment_count_keeps_its_region_with_a_blurb_above():
+    # a comment count heads no list of other stories, even with prose above it
+    blurb = "Our newsroom has covered the island for more than a century, and every week our reporters bring you the stories that matter here."
+    story = "A senior prison official has said in a sworn affidavit that anyone with sufficient determination to escape from the prison could do so."
+    lines = ["Home", blurb, "News", "Sport", "Weather", "Culture", "Prison official: anyone could escape", "Comments", story,
+             "The hearing continues on Monday, when the governor is expected to give evidence for the first time."]
+    page = _page(lines)
+    assert page.hits[lines.index("Comments")].action == "tail"
+    layout = pipeline.analyse(page)
+    assert layout.start == lines.index(story)
