@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .features import TextStats, word_list
-from .normalize import normalize
+from .normalize import content_end, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +148,7 @@ def ends_in_read_more(text: str, norm: str) -> bool:
     quotation opened in the block is no link mark).
     """
     labels, lengths = _teaser_link_labels()
-    end = len(text)
-    while end and not text[end - 1].isalnum():  # a backward scan: linear on any run of marks
-        end -= 1
+    end = content_end(text)
     body, marks = text[:end], text[end:].strip()
     if marks not in _LINK_MARKS or ("»" in marks and body.count("«") > body.count("»")):
         return False

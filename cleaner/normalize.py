@@ -30,9 +30,15 @@ def strip_edges(text: str) -> str:
     A scan from each end, not a pattern: `[\\W_]+$` is tried from every
     position of a long run of marks inside a block, which is quadratic.
     """
-    start, end = 0, len(text)
+    start, end = 0, content_end(text)
     while start < end and not text[start].isalnum():
         start += 1
-    while end > start and not text[end - 1].isalnum():
-        end -= 1
     return text[start:end]
+
+
+def content_end(text: str) -> int:
+    """Where the marks that close a text (punctuation, spaces, arrows) begin: a scan from the end."""
+    end = len(text)
+    while end and not text[end - 1].isalnum():
+        end -= 1
+    return end
