@@ -488,6 +488,7 @@ class Matcher:
         self.rulesets = tuple(rulesets)
         self._line: dict[str, Rule] = {}
         self._glued: dict[str, Rule] = {}  # a rule, with its reason saying the labels ran together
+        self._label_lengths: dict = {}  # a label's first two characters -> the lengths of such labels
         self._prefix: dict[str, list[tuple[str, Rule]]] = {}
         self._contains: dict[str, list[tuple[str, Rule]]] = {}
         self._contains_odd: list[tuple[str, Rule]] = []  # phrases not starting with a letter or digit
@@ -500,6 +501,7 @@ class Matcher:
                 if rule.match == "line":
                     for p in rule.phrases:
                         self._line.setdefault(p, rule)
+                        self._label_lengths.setdefault(p[:2], set()).add(len(p))
                 elif rule.match == "prefix":
                     for p in rule.phrases:
                         self._prefix.setdefault(p.split(" ", 1)[0], []).append((p, rule))
@@ -519,6 +521,7 @@ class Matcher:
         every += [r for lst in self._contains.values() for _, r in lst] + [r for _, r in self._contains_odd]
         every += [r for r, _ in self._fast_regex] + [r for r, _ in self._safe_regex]
         self._max_chars = max((r.max_chars for r in every), default=0)
+        self._label_lengths = {k: tuple(sorted(v)) for k, v in self._label_lengths.items()}
         # the longest block each kind of rule takes: a paragraph of prose is
         # longer than most, and skips the kinds that cannot match it
         self._prefix_max = max((r.max_chars for lst in self._prefix.values() for _, r in lst), default=0)
@@ -551,9 +554,13 @@ class Matcher:
         is made of `line` labels run together is judged by its first label.
         """
         found = self._match(norm)
-        if found is None and text is not None and len(text) <= GLUED_MAX_CHARS:
+        if found is None and text is not None and len(text) <= GLUED_MAX_CHARS and self._opens_with_label(norm):
             return self.glued_labels(text)
         return found
+
+    def _opens_with_label(self, norm: str) -> bool:
+        """Does the block's normal form start with a `line` label? (Labels run together all do.)"""
+        return any(norm[:length] in self._line for length in self._label_lengths.get(norm[:2], ()))
 
     def _match(self, norm: str) -> Rule | None:
         line_rule = self._line.get(norm)
