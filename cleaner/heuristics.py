@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .features import TextStats, word_list
 from .normalize import content_end, normalize
+from .rules import Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +33,20 @@ PAGE_TITLE = Heuristic("page-title", "the page's title: the headline with the si
 TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
 TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more link: another story's teaser")
 CARD_RUN = Heuristic("card-run", "in a feed of story cards, each showing its title twice")
+# An author box's heading is found by its shape (an intro and a capitalised
+# name), which a rule file's pattern cannot see: rules read the lower-cased
+# text. It acts as a tail marker does, so it takes a rule's form.
+AUTHOR_BOX = Rule(
+    id="author-box", ruleset="heuristics", category="author-box", action="tail", match="line",
+    phrases=(), pattern=None, max_chars=80,
+    reason="an author box's heading (an intro and the author's name): the biography and what follows close the story",
+    lang=None, examples=(), counter_examples=(), where=__file__,
+)
 
 # A teaser card renders in a dump as its headline glued to its summary
 # ("…Student-AthleteA 24-year-old woman…"). One such block may be a story's
-# sentence with a brand in it; a glued block with TEASER_RUN_MIN glued blocks
-# (itself included) among the five centred on it is one of a list of other
-# stories.
+# sentence with a brand in it; TEASER_RUN_MIN glued blocks or more, each
+# within two blocks of the next, are a list of other stories.
 TEASER_RUN_MIN = 3
 # Story cards: a title of CARD_TITLE_MIN_WORDS to CARD_TITLE_MAX_WORDS words
 # repeated two to CARD_REPEAT_REACH blocks further on; CARD_RUN_MIN of them
@@ -71,6 +80,14 @@ _SENTENCE_CLOSE = frozenset(".!?…;)]»\"”“'’")
 _LABEL_INTRO = frozenset(":«„“‘\"'(")
 # ... and what may follow the label: nothing, or the marks of a link
 _LINK_MARKS = frozenset(("", "…", "...", "»", "»»", "›", "→", ">", ">>", "… →"))
+
+# An author box's heading: an intro ("About", "Über", "Sobre") and the
+# author's name, one to AUTHOR_BOX_MAX_NAME_WORDS capitalised words.
+AUTHOR_BOX_INTROS_FILE = Path(__file__).parent / "data" / "author_box_intros.txt"
+AUTHOR_BOX_MIN_NAME_WORDS = 2
+AUTHOR_BOX_MAX_NAME_WORDS = 4
+# the blocks under the heading that hold the biography (a name line, the bio)
+AUTHOR_BIO_BLOCKS = 3
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
 BYLINE_MAX_CHARS = 120
@@ -121,14 +138,30 @@ def prose_score(s: TextStats) -> float:
 
 
 def teaser_runs(stats: list[TextStats]) -> list[bool]:
-    """Glued teasers with TEASER_RUN_MIN - 1 more glued blocks within two blocks of them."""
-    glued = [1 if s.glued_title else 0 for s in stats]
+    """Glued teasers in a chain of TEASER_RUN_MIN+ glued blocks, each within two blocks of the next.
+
+    A chain, not a window around each block: the list's first and last
+    teasers have fewer neighbours than the middle ones, and a section label
+    ("Autos") between two teasers does not cut the list in two.
+    """
     reach = 2
-    out = []
-    for i, flag in enumerate(glued):
-        near = sum(glued[max(0, i - reach):i + reach + 1])
-        out.append(bool(flag) and near >= TEASER_RUN_MIN)
+    out = [False] * len(stats)
+    chain: list[int] = []
+    for i, s in enumerate(stats):
+        if not s.glued_title:
+            continue
+        if chain and i - chain[-1] > reach:
+            _mark_chain(chain, out)
+            chain = []
+        chain.append(i)
+    _mark_chain(chain, out)
     return out
+
+
+def _mark_chain(chain: list[int], out: list[bool]) -> None:
+    if len(chain) >= TEASER_RUN_MIN:
+        for i in chain:
+            out[i] = True
 
 
 @functools.lru_cache(maxsize=1)
@@ -382,9 +415,46 @@ def find_tail(start, end, scores, stats, hits) -> int | None:
         if rule is None or rule.action != "tail" or i < start:
             continue
         after = total - before
+        if rule is AUTHOR_BOX:
+            # the biography under the box's heading is the box's, not the story's
+            after -= sum(stats[k].words for k in range(i + 1, min(len(stats), i + 1 + AUTHOR_BIO_BLOCKS))
+                         if scores[k] >= OUTSIDE_MIN_SCORE)
         if after <= TAIL_MAX_PROSE_SHARE * before:
             return i
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _author_box_pattern() -> re.Pattern:
+    intros = [re.escape(line).replace(r"\ ", r"\s+") for line in word_list(AUTHOR_BOX_INTROS_FILE)]
+    intros.sort(key=len, reverse=True)  # "Acerca de" tried whole before any shorter intro
+    name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word, as in a byline
+    particle = r"(?:de|da|di|do|dos|das|del|della|van|von|der|den|du|la|le)"
+    words = rf"{name}(?:\s+(?:{particle}\s+){{0,2}}{name}){{{AUTHOR_BOX_MIN_NAME_WORDS - 1},{AUTHOR_BOX_MAX_NAME_WORDS - 1}}}"
+    return re.compile(rf"^(?i:{'|'.join(intros)})\s+{words}\s*:?$")
+
+
+def author_boxes(blocks, stats: list[TextStats], hits) -> list[int]:
+    """The headings of author boxes: the heading's shape, and the biography under it.
+
+    A site's menu can hold "About Jeongdong Theater" above the story; an
+    author box's heading has the biography, prose, within AUTHOR_BIO_BLOCKS
+    blocks under it.
+    """
+    found = []
+    for i, block in enumerate(blocks):
+        if hits[i] is not None or not is_author_box_heading(block.text):
+            continue
+        below = range(i + 1, min(len(blocks), i + 1 + AUTHOR_BIO_BLOCKS))
+        if any(hits[k] is None and prose_score(stats[k]) >= OUTSIDE_MIN_SCORE for k in below):
+            found.append(i)
+    return found
+
+
+def is_author_box_heading(text: str) -> bool:
+    """"About Brigit Katz", "Über Moritz Bachmann", "Sobre Carlos Nadalim": not "About the author" (a rule's)."""
+    text = text.strip()
+    return len(text) <= AUTHOR_BOX.max_chars and _author_box_pattern().match(text) is not None
 
 
 @functools.lru_cache(maxsize=1)

@@ -100,6 +100,8 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         if key not in memo.hits:
             memo.hits[key] = matcher.match(norm, b.text) if norm else None
         hits.append(memo.hits[key])
+    for i in H.author_boxes(blocks, stats, hits):
+        hits[i] = H.AUTHOR_BOX
     closed = []
     for b, norm, st in zip(blocks, norms, stats):
         if st.words < H.TEASER_LINK_MIN_WORDS:

@@ -27,7 +27,7 @@ CATEGORIES = (
     "comment-form", "comments", "captcha", "ad", "image-placeholder", "related",
     "most-read", "next-post", "share", "follow", "newsletter", "cookie",
     "navigation", "login", "search", "footer", "copyright", "date-header",
-    "read-more", "paywall", "print", "tags", "other",
+    "read-more", "paywall", "print", "tags", "author-box", "other",
 )
 DEFAULT_MAX_CHARS = 160
 MAX_PATTERN_CHARS = 2000

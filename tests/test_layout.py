@@ -98,6 +98,20 @@ MORE_TEASERS = [
 ]
 
 
+def test_a_teaser_list_split_by_section_labels_goes_whole():
+    # "Travel" and "Autos" label sections of one list: the list's first and
+    # last teasers have a single glued neighbour each within two blocks
+    lines = ["Travel", TEASERS[0], TEASERS[1], "Autos", MORE_TEASERS[0], MORE_TEASERS[1], "More", *INTRO, *SECTIONS.values()]
+    layout = pipeline.analyse(_page(lines))
+    assert [layout.verdicts[i].rule if layout.verdicts[i] else None for i in (1, 2, 4, 5)] == ["teaser-run"] * 4
+
+
+def test_glued_teasers_too_far_apart_are_no_run():
+    lines = [TEASERS[0], "Travel", "Autos", TEASERS[1], "News", "Weather", MORE_TEASERS[0], *INTRO, *SECTIONS.values()]
+    layout = pipeline.analyse(_page(lines))
+    assert all(layout.verdicts[i] is None or layout.verdicts[i].rule != "teaser-run" for i in (0, 3, 6))
+
+
 def test_two_glued_teasers_are_no_run():
     layout = pipeline.analyse(_page(["Latest Headlines", *TEASERS[:2], *INTRO, *SECTIONS.values()]))
     assert all(v is None or v.rule != "teaser-run" for v in layout.verdicts[1:3])
@@ -296,3 +310,41 @@ def test_a_short_story_under_a_comment_count_keeps_its_region_with_a_blurb_above
     assert page.hits[lines.index("Comments")].action == "tail"
     layout = pipeline.analyse(page)
     assert layout.start == lines.index(story)
+
+
+def test_author_box_headings_are_told_by_an_intro_and_a_capitalised_name():
+    from cleaner.heuristics import is_author_box_heading
+
+    for heading in ("About Brigit Katz", "Über Moritz Bachmann", "Sobre Carlos Nadalim", "À propos de Marie Curie",
+                    "About Jean de la Fontaine", "ABOUT JANE DOE"):
+        assert is_author_box_heading(heading), heading
+    # the rules' phrase, one word, a sentence, a lower-case name, a title with a conjunction
+    for text in ("About the author", "About Us", "About Brigit Katz and the friends who wrote this", "about jane doe",
+                 "Über Leben und Tod", "About 200 people came to the harbour."):
+        assert not is_author_box_heading(text), text
+
+
+BIO = "Jane Doe is a freelance writer based in Toronto. Her work has appeared in many magazines and newspapers."
+
+
+def test_an_author_box_closes_the_story_with_its_biography():
+    story = [*INTRO, *SECTIONS.values()]
+    doc = clean_document("\n".join(["A day in the old port town", *story, "About Jane Doe", BIO, "Read more from this author"]))
+    kept = [b.text for b in doc.kept]
+    assert kept[-1] == story[-1] and BIO not in kept
+    reasons = {r.text: r.rule for r in doc.removed}
+    assert reasons["About Jane Doe"] == "author-box" and reasons[BIO] == "tail-section"
+
+
+def test_the_rules_know_the_author_box_heading_in_several_languages():
+    story = [*INTRO, *SECTIONS.values()]
+    for heading in ("About the author", "Über den Autor", "Sobre o autor", "À propos de l'auteur"):
+        doc = clean_document("\n".join(["A day in the old port town", *story, heading, BIO]))
+        assert BIO not in [b.text for b in doc.kept], heading
+
+
+def test_an_author_box_above_the_story_does_not_cut_it():
+    story = [*INTRO, *SECTIONS.values()]
+    doc = clean_document("\n".join(["A day in the old port town", "About Jane Doe", BIO, *story]))
+    kept = [b.text for b in doc.kept]
+    assert all(p in kept for p in story)
