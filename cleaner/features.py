@@ -17,6 +17,11 @@ _TOPIC_MIN_CHARS = 4
 _DIGIT = re.compile(r"\d")
 _SENTENCE_END = re.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
 _TEASER_END = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*\W*$")
+# a short title cut off with two dots ("설리, 무엇이 이 스물다섯 청춘의..", as
+# portals list other stories); a long block ending so is a sentence with a
+# typo ("… werde 11..")
+_TWO_DOTS_END = re.compile(r"[^\s.]\.\.\s*$")
+_CUT_TITLE_MAX_WORDS = 10
 _DATE = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
     r"|\b(?:19|20)\d{2}\b"
@@ -198,7 +203,8 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         digits=len(_DIGIT.findall(text)),
         capitalised=sum(1 for w in words if w[0].isupper()),
         sentence_end=bool(_SENTENCE_END.search(text[-_TAIL_CHARS:])),
-        teaser_end=bool(_TEASER_END.search(text[-_TAIL_CHARS:])),
+        teaser_end=bool(_TEASER_END.search(text[-_TAIL_CHARS:]))
+        or (len(words) <= _CUT_TITLE_MAX_WORDS and bool(_TWO_DOTS_END.search(text[-_TAIL_CHARS:]))),
         all_caps=letters_upper == text and text.lower() != text,
         bullet=bool(_BULLET.match(text)),
         separators=len(_SEPARATORS.findall(text)),
