@@ -284,6 +284,7 @@ def judge(page: Page) -> list[Verdict | None]:
         # rule hits are final: the model reads them as certain boilerplate
         # (probability 0) and spends no time on them
         certain = [h is not None and h.action != "keep" for h in page.hits]
+        chrome_below = H.chrome_below(layout.end, page.hits)
         probs = model.predict(linemodel.features(page, layout), certain)
         for i, p in enumerate(probs):
             if page.hits[i] is not None and page.hits[i].action != "keep":
@@ -300,6 +301,8 @@ def judge(page: Page) -> list[Verdict | None]:
                 threshold = min(threshold, H.REGION_PROSE_THRESHOLD)
             elif layout.start <= i < layout.end and layout.title_like[i] and H.between_prose(i, page.stats, page.hits):
                 threshold = min(threshold, H.SUBHEADING_THRESHOLD)
+            elif i >= layout.end and chrome_below and H.short_line_below_region(page.stats[i]):
+                threshold = max(threshold, H.BELOW_REGION_LINE_THRESHOLD)
             if p >= threshold:
                 verdicts[i] = None
             elif verdicts[i] is None:

@@ -348,3 +348,43 @@ def test_an_author_box_above_the_story_does_not_cut_it():
     doc = clean_document("\n".join(["A day in the old port town", "About Jane Doe", BIO, *story]))
     kept = [b.text for b in doc.kept]
     assert all(p in kept for p in story)
+
+
+class UnsureModel:
+    """A model that gives every block no rule decided the same probability."""
+
+    threshold = 0.5
+
+    def __init__(self, p):
+        self.p = p
+
+    def predict(self, rows, certain=None):
+        return [0.0 if c else self.p for c in (certain or [False] * len(rows))]
+
+
+# a page's chrome under the story: rule hits, then short lines no rule knows
+FOOTER_CHROME = ["Share this:", "Facebook", "Twitter", "Privacy Policy", "All examples", "Harbour walks 2015"]
+
+
+def test_a_short_line_below_the_story_needs_a_surer_model_when_chrome_is_there(monkeypatch):
+    from cleaner import linemodel
+
+    story = [*INTRO, *SECTIONS.values()]
+    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.7))
+    kept = [b.text for b in clean_document("\n".join(["A day in the old port town", *story, *FOOTER_CHROME])).kept]
+    assert all(p in kept for p in story)
+    assert "All examples" not in kept and "Harbour walks 2015" not in kept
+    # a surer model keeps them
+    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.95))
+    kept = [b.text for b in clean_document("\n".join(["A day in the old port town", *story, *FOOTER_CHROME])).kept]
+    assert "All examples" in kept and "Harbour walks 2015" in kept
+
+
+def test_short_lines_below_the_story_with_no_chrome_keep_the_models_threshold(monkeypatch):
+    # extracted main content, or a cleaned page read back: its last lines are the story's
+    from cleaner import linemodel
+
+    story = [*INTRO, *SECTIONS.values()]
+    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.7))
+    kept = [b.text for b in clean_document("\n".join(["A day in the old port town", *story, "All examples", "Harbour walks 2015"])).kept]
+    assert "All examples" in kept and "Harbour walks 2015" in kept
