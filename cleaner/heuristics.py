@@ -57,6 +57,10 @@ CARD_TITLE_MAX_WORDS = 25
 CARD_REPEAT_REACH = 3
 CARD_RUN_GAP = 8
 CARD_RUN_MIN = 3
+# the share of capitalised words that sets a card's title in title case
+CARD_TITLE_CASE_SHARE = 0.75
+# ... and the longest paragraph such a card's summary may be
+CARD_SUMMARY_MAX_WORDS = 60
 # A prose region that starts within MARKER_REACH blocks under a tail marker
 # and holds fewer than THIN_REGION_MAX_STRONG paragraphs of strong prose and
 # THIN_REGION_MAX_WORDS words is thin: the marker's list, when the story's
@@ -202,8 +206,8 @@ def ends_in_read_more(text: str, norm: str) -> bool:
     return False
 
 
-def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
-    """The cards of a feed of story cards, each card showing its title twice.
+def card_runs(norms: list[str], stats: list[TextStats]) -> tuple[list[bool], list[bool]]:
+    """The cards of feeds of story cards, each card showing its title twice, and their summaries.
 
     A card's title comes as its link and again as its heading, with a label
     between ("Koala Rescued From Bushfire", "A NATIONAL TRAGEDY", "Koala
@@ -214,6 +218,13 @@ def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
     judgement. Pictures inside a story (alt text, credit, caption) have a
     card's shape, but the story's paragraphs stand between them. A headline
     the page repeats is one title, not a feed.
+
+    A feed whose titles are all set in title case ("Watching This Koala Get
+    Rescued From A Bushfire") may give each card one paragraph, its summary
+    (up to CARD_SUMMARY_MAX_WORDS words), under the second copy: such
+    paragraphs are returned as the cards' summaries. A picture's alt text
+    and caption read as sentences, not headlines; the pipeline still lets a
+    summary go only outside the story's prose region.
     """
     n = len(norms)
     cards = []
@@ -225,19 +236,44 @@ def card_runs(norms: list[str], stats: list[TextStats]) -> list[bool]:
                 cards.append((i, j))
                 break
     out = [False] * n
+    summarised = [False] * n
     run: list[tuple[int, int]] = []
+    summaries: list[int] = []  # the summary paragraph under each card of a title-case run
     for card in cards + [(n + CARD_RUN_GAP + 1, 0)]:  # a sentinel closes the last run
+        between = range(run[-1][1] + 1, min(card[0], n)) if run else range(0)
+        strong_between = [i for i in between if strong_prose(stats[i])]
+        prose_between = [i for i in between if _card_summary(stats[i])]
         # a paragraph of strong prose between two cards: pictures inside a
-        # story, whose captions describe it, not a feed
-        story_between = bool(run) and any(strong_prose(stats[i]) for i in range(run[-1][1] + 1, min(card[0], n)))
-        if run and (card[0] - run[-1][1] > CARD_RUN_GAP or story_between):
+        # story, whose captions describe it, not a feed; unless the cards are
+        # headlines in title case and the paragraph is the last card's summary
+        summary = (len(prose_between) == 1 and set(strong_between) <= set(prose_between) and card[0] < n
+                   and all(_title_cased(stats[first]) for first, _ in [*run, card]))
+        if run and (card[0] - run[-1][1] > CARD_RUN_GAP or (strong_between and not summary)):
             if len({norms[first] for first, _ in run}) >= CARD_RUN_MIN:
                 for first, second in run:
                     for i in range(first, second + 1):
                         out[i] = True
-            run = []
+                if summaries:
+                    # the last card's summary: the first paragraph under it
+                    last = run[-1][1]
+                    summaries += [i for i in range(last + 1, min(n, last + 1 + CARD_REPEAT_REACH)) if _card_summary(stats[i])][:1]
+                for i in summaries:
+                    summarised[i] = True
+            run, summaries = [], []
+        elif summary:
+            summaries.append(prose_between[0])
         run.append(card)
-    return out
+    return out, summarised
+
+
+def _card_summary(s: TextStats) -> bool:
+    """Could be a card's summary: prose, and no longer than a summary is."""
+    return prose_score(s) >= OUTSIDE_MIN_SCORE and s.words <= CARD_SUMMARY_MAX_WORDS
+
+
+def _title_cased(s: TextStats) -> bool:
+    """A headline in title case: most of its words capitalised."""
+    return s.words >= CARD_TITLE_MIN_WORDS and s.capitalised >= CARD_TITLE_CASE_SHARE * s.words
 
 
 def densest_region(weights: list[float]) -> tuple[int, int]:

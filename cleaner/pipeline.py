@@ -43,6 +43,7 @@ class Page:
     # teasers, a summary closed by its read-more link), else None
     teasers: list[H.Heuristic | None]
     cards: list[bool]  # a card of a feed of story cards (heuristics.card_runs)
+    card_summaries: list[bool]  # a card's summary paragraph in a feed of title-case cards
 
 
 @functools.lru_cache(maxsize=64)
@@ -116,7 +117,8 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         for run, link, hit in zip(H.teaser_runs(stats), closed, hits)
     ]
     recognised = tuple(rs.id for rs in active if rs.scope != "generic")
-    return Page(blocks, norms, stats, hits, lang, recognised, teasers, H.card_runs(norms, stats))
+    cards, card_summaries = H.card_runs(norms, stats)
+    return Page(blocks, norms, stats, hits, lang, recognised, teasers, cards, card_summaries)
 
 
 def active_rulesets(rulesets: tuple[RuleSet, ...], norms: list[str], url: str | None, lang: str | None) -> tuple[RuleSet, ...]:
@@ -226,8 +228,12 @@ def analyse(page: Page) -> Layout:
 
     # a feed of story cards goes like a rule hit; the headline, which a page
     # may show twice (hero and metadata) like a card, is not one of them
-    for i, card in enumerate(page.cards):
-        if card and verdicts[i] is None and i != headline and not (hits[i] is not None and hits[i].action == "keep"):
+    # a card's summary, which reads as prose, goes only outside the story's
+    # prose region: a picture inside the story has a card's shape too
+    for i, (card, summary) in enumerate(zip(page.cards, page.card_summaries)):
+        if summary and start <= i < end:
+            continue
+        if (card or summary) and verdicts[i] is None and i != headline and not (hits[i] is not None and hits[i].action == "keep"):
             verdicts[i] = Verdict(H.CARD_RUN.id, H.CARD_RUN.reason)
 
     # 5. everything else: inside the region prose and short in-body lines stay,

@@ -258,12 +258,56 @@ def test_pictures_of_the_story_with_their_caption_twice_are_no_feed():
     assert all(v is None or v.rule != "card-run" for v in layout.verdicts)
 
 
+# a feed whose cards carry a summary of a sentence or two each
+SUMMARISED_FEED = [
+    *_card("Why Don't You Go Fight For The Reindeer?", "REINDEER GAMES",
+           "Herders have moved their reindeer across the north for generations. Then the miners arrived, and the herders became protesters."),
+    *_card("What Being Asexual Tells Us About Romance", "LOVE IS LOVE",
+           "What is it like to feel love and share intimacy yet feel no attraction to the person you are with, and what does it teach the rest of us?"),
+    *_card("Watching This Koala Get Rescued Is Heart-Wrenching", "A NATIONAL TRAGEDY",
+           "Dozens of bushfires are spreading across the country, burning across more than two million acres and putting koalas in harm's way."),
+]
+
+
+def test_a_feed_of_title_case_cards_goes_with_each_cards_summary():
+    chrome = ["Want more stories like this?", "Sign up for our newsletter", "Subscribe", "Share this:", "Facebook", "Twitter"]
+    lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), *chrome, *SUMMARISED_FEED]
+    cleaned = clean("\n".join(lines))
+    assert INTRO[0] in cleaned and all(p in cleaned for p in SECTIONS.values())
+    summaries = SUMMARISED_FEED[4::5]
+    assert not any(s in cleaned for s in summaries) and SUMMARISED_FEED[0] not in cleaned
+    layout = pipeline.analyse(_page(lines))
+    strong = [s for s in summaries if layout.scores[lines.index(s)] >= 0.6]
+    assert strong and all(layout.verdicts[lines.index(s)].rule == "card-run" for s in strong)
+
+
+def test_a_card_summary_inside_the_prose_region_is_left_to_the_judgement():
+    lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), *SUMMARISED_FEED]
+    layout = pipeline.analyse(_page(lines))
+    for summary in SUMMARISED_FEED[4::5]:
+        i = lines.index(summary)
+        if layout.start <= i < layout.end:
+            assert layout.verdicts[i] is None or layout.verdicts[i].rule != "card-run"
+
+
+def test_pictures_with_title_case_captions_keep_the_paragraphs_between():
+    # paragraphs of a card summary's length, in the story's prose region
+    long_paragraphs = [p + " " + p for p in SECTIONS.values()]
+    captions = ["The Harbour At Dawn With The Fishing Fleet", "The Lighthouse After Its Restoration", "The Market Square On A Sunday Morning"]
+    lines = ["Mayor resigns", INTRO[0]]
+    for paragraph, caption in zip(long_paragraphs, captions):
+        lines += [caption, "Photo: Reuters", caption, paragraph]
+    lines += long_paragraphs[3:]
+    layout = pipeline.analyse(_page(lines))
+    assert not any(layout.verdicts[lines.index(p)] and layout.verdicts[lines.index(p)].rule == "card-run" for p in long_paragraphs)
+
+
 def test_a_feed_that_closes_the_page_is_found():
     from cleaner.heuristics import card_runs
 
     lines = [*INTRO, *FEED, "Imprint"]
     page = _page(lines)
-    flags = card_runs(page.norms, page.stats)
+    flags, _ = card_runs(page.norms, page.stats)
     assert flags[1:4] == [True] * 3 and flags[-1] is False
 
 
