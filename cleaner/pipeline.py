@@ -270,7 +270,19 @@ def _title_like(stats) -> list[bool]:
 _FINAL_HEURISTICS = frozenset((H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id))
 
 
-def judge(page: Page) -> list[Verdict | None]:
+def assess(page: Page) -> tuple[Layout, list[float] | None]:
+    """The heuristics' layout of a page and the line model's probability per block (None without a model)."""
+    layout = analyse(page)
+    model = linemodel.load()
+    if model is None:
+        return layout, None
+    # rule hits are final: the model reads them as certain boilerplate
+    # (probability 0) and spends no time on them
+    certain = [h is not None and h.action != "keep" for h in page.hits]
+    return layout, model.predict(linemodel.features(page, layout), certain)
+
+
+def judge(page: Page, threshold: float | None = None, assessed=None) -> list[Verdict | None]:
     """One pass: a Verdict for every removed block, None for every kept one.
 
     Final without the model: rule hits, what follows a tail marker, the
@@ -278,20 +290,18 @@ def judge(page: Page) -> list[Verdict | None]:
     read-more link, a feed of story cards), the headline, the lead under it,
     attribution next to the article. For every other block the line model,
     which reads the heuristics' layout as evidence, has the last word; when
-    it removes a block the heuristics kept, the removal says so.
+    it removes a block the heuristics kept, the removal says so. `threshold`,
+    when given, replaces the model's own (the guards around it still apply);
+    `assessed`, what assess(page) returned, saves reading the page again.
     """
     n = len(page.blocks)
     if n == 0:
         return []
-    layout = analyse(page)
-    model = linemodel.load()
+    layout, probs = assessed if assessed is not None else assess(page)
     verdicts = list(layout.verdicts)
-    if model is not None:
-        # rule hits are final: the model reads them as certain boilerplate
-        # (probability 0) and spends no time on them
-        certain = [h is not None and h.action != "keep" for h in page.hits]
+    if probs is not None:
+        model = linemodel.load()
         chrome_below = H.chrome_below(layout.end, page.hits)
-        probs = model.predict(linemodel.features(page, layout), certain)
         for i, p in enumerate(probs):
             if page.hits[i] is not None and page.hits[i].action != "keep":
                 continue  # a rule hit is final
@@ -301,15 +311,15 @@ def judge(page: Page) -> list[Verdict | None]:
                 continue  # a tail marker closed the article, or another story's teaser: not judged again
             if i == layout.start and layout.headline is not None and H.strong_prose(page.stats[i]) and verdicts[i] is None:
                 continue  # the lead: the first paragraph of prose under the headline stays
-            threshold = model.threshold
+            needed = model.threshold if threshold is None else threshold
             if layout.start <= i < layout.end and H.strong_prose(page.stats[i]):
                 # when unsure, a paragraph of the story's prose region stays
-                threshold = min(threshold, H.REGION_PROSE_THRESHOLD)
+                needed = min(needed, H.REGION_PROSE_THRESHOLD)
             elif layout.start <= i < layout.end and layout.title_like[i] and H.between_prose(i, page.stats, page.hits):
-                threshold = min(threshold, H.SUBHEADING_THRESHOLD)
+                needed = min(needed, H.SUBHEADING_THRESHOLD)
             elif i >= layout.end and chrome_below and H.short_line_below_region(page.stats[i]):
-                threshold = max(threshold, H.BELOW_REGION_LINE_THRESHOLD)
-            if p >= threshold:
+                needed = max(needed, H.BELOW_REGION_LINE_THRESHOLD)
+            if p >= needed:
                 verdicts[i] = None
             elif verdicts[i] is None:
                 verdicts[i] = Verdict(H.LINE_MODEL.id, f"{H.LINE_MODEL.reason} (p={p:.2f}: {linemodel.explain(page, layout, i)})")
@@ -349,8 +359,12 @@ def judge(page: Page) -> list[Verdict | None]:
     return verdicts
 
 
-def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None):
+def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None, threshold: float | None = None):
     """Judge until a fixed point: (kept blocks, {index: Verdict}, recognised sets).
+
+    With `threshold`, the passes judge with that bar for the line model
+    until a fixed point, then with the model's own until the next one: the
+    result is a fixed point of a plain reading all the same.
 
     Learned site templates act before this (templates.prefilter): the blocks
     they claim never reach the judgement.
@@ -359,13 +373,20 @@ def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = No
     current = blocks
     recognised: tuple[str, ...] = ()
     memo = _Memo()
+    bar = threshold
     for _ in range(MAX_PASSES):
         page = read_page(current, rulesets, url, memo)
         if not recognised:
             recognised = page.rulesets
-        verdicts = judge(page)
-        verdicts = H.guard_over_pruning(page, verdicts)
-        if all(v is None for v in verdicts) and all(b.indent == 0 for b in current):
+        assessed = assess(page) if page.blocks else None
+        verdicts = H.guard_over_pruning(page, judge(page, bar, assessed))
+        flat = all(b.indent == 0 for b in current)
+        if bar is not None and flat and all(v is None for v in verdicts):
+            # a fixed point under the lower bar; the output, read back, is
+            # judged under the model's own: go on from here under that one
+            bar = None
+            verdicts = H.guard_over_pruning(page, judge(page, bar, assessed))
+        if flat and all(v is None for v in verdicts):
             break
         kept = []
         for block, verdict in zip(current, verdicts):
