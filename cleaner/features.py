@@ -48,8 +48,9 @@ _GLUED_TITLE_CAPITALISED = 0.6
 # of its words are capitalised
 _TITLE_CASE_MIN_WORDS = 4
 _SENTENCE_CASE_MAX_CAPITALISED = 0.5
-# a one-word label before a headline: "Update | Crash victims identified"
-_LABEL_PREFIX = re.compile(r"^[^\s|]{2,20} \| \S+(?: \S+){3,}$")
+# a one-word label before a headline: "Update | Crash victims identified";
+# one bar only ("Published:Tuesday | April 26, 2022 | 9:52 PM" is a dateline)
+_LABEL_PREFIX = re.compile(r"^[^\s|]{2,20} \| [^\s|]+(?: [^\s|]+){3,}$")
 _BULLET = re.compile(r"^[*•·◦▪►»\-–—|>]\s")
 _SEPARATORS = re.compile(r"\s[|»›>/·•]\s")
 _URLISH = re.compile(r"https?://|www\.|@\w+\.\w{2,}|\.(?:com|de|fr|org|net)\b")

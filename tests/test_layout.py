@@ -65,6 +65,14 @@ def test_a_headline_with_one_label_separator_is_still_the_headline():
     assert layout.headline == 2
 
 
+def test_a_dateline_glued_to_its_label_is_no_labelled_headline():
+    # "Published:Tuesday" reads as one word: the bars after it make it a dateline
+    lines = ["Home", "Subscribe to this feed", "Update | Crash victims on the coast road identified",
+             "Published:Tuesday | April 26, 2022 | 9:52 PM", *INTRO, *SECTIONS.values()]
+    layout = pipeline.analyse(_page(lines))
+    assert layout.headline == 2
+
+
 def test_a_name_and_a_role_between_bars_is_no_headline():
     lines = ["Home", "News", "Mayor resigns", "Jane Doe | Chief Political Correspondent", *INTRO, *SECTIONS.values()]
     layout = pipeline.analyse(_page(lines))
