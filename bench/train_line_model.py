@@ -324,7 +324,7 @@ def end_to_end(bench: Path, names: list[str], keep: Path | None = None, html: bo
 
     with tempfile.TemporaryDirectory() as gold_dir, tempfile.TemporaryDirectory() as out:
         for name in names:
-            os.symlink(bench / f"{name}.json", Path(gold_dir) / f"{name}.json")
+            os.symlink((bench / f"{name}.json").resolve(), Path(gold_dir) / f"{name}.json")
             if html:
                 page = bench / f"{name}.html.gz"
                 text = clean(page.read_bytes(), kind="html") if page.exists() else ""
