@@ -19,8 +19,9 @@ _SENTENCE_END = re.compile(r"[.!?…。！？:;][\"'”’»)\]]*$")
 _TEASER_END = re.compile(r"(?:\.\.\.|…|\[…\]|\[\.\.\.\])\s*\W*$")
 # a short title cut off with two dots ("설리, 무엇이 이 스물다섯 청춘의..", as
 # portals list other stories); a long block ending so is a sentence with a
-# typo ("… werde 11..")
-_TWO_DOTS_END = re.compile(r"[^\s.]\.\.\s*$")
+# typo ("… werde 11.."); nor is an abbreviation with a full stop after it
+# ("the U.S..", "etc..")
+_TWO_DOTS_END = re.compile(r"(?:^|\s)[^\s.]+\.\.\s*$")
 _CUT_TITLE_MAX_WORDS = 10
 _DATE = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b"
@@ -205,7 +206,8 @@ def text_stats(text: str, stop: frozenset[str]) -> TextStats:
         capitalised=sum(1 for w in words if w[0].isupper()),
         sentence_end=bool(_SENTENCE_END.search(text[-_TAIL_CHARS:])),
         teaser_end=bool(_TEASER_END.search(text[-_TAIL_CHARS:]))
-        or (len(words) <= _CUT_TITLE_MAX_WORDS and bool(_TWO_DOTS_END.search(text[-_TAIL_CHARS:]))),
+        or (len(words) <= _CUT_TITLE_MAX_WORDS and bool(_TWO_DOTS_END.search(text[-_TAIL_CHARS:]))
+            and not text.rstrip().lower().endswith("etc..")),
         all_caps=letters_upper == text and text.lower() != text,
         bullet=bool(_BULLET.match(text)),
         separators=len(_SEPARATORS.findall(text)),

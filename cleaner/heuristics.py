@@ -479,32 +479,61 @@ def _author_box_pattern() -> re.Pattern:
     intros = [re.escape(line).replace(r"\ ", r"\s+") for line in word_list(AUTHOR_BOX_INTROS_FILE)]
     intros.sort(key=len, reverse=True)  # "Acerca de" tried whole before any shorter intro
     name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word, as in a byline
-    particle = r"(?:de|da|di|do|dos|das|del|della|van|von|der|den|du|la|le)"
+    particle = "(?:" + "|".join(sorted(_NAME_PARTICLES)) + ")"
     words = rf"{name}(?:\s+(?:{particle}\s+){{0,2}}{name}){{{AUTHOR_BOX_MIN_NAME_WORDS - 1},{AUTHOR_BOX_MAX_NAME_WORDS - 1}}}"
-    return re.compile(rf"^(?i:{'|'.join(intros)})\s+{words}\s*:?$")
+    return re.compile(rf"^(?i:{'|'.join(intros)})\s+(?P<name>{words})\s*:?$")
+
+
+_NAME_PARTICLES = frozenset("de da di do dos das del della van von der den du la le".split())
 
 
 def author_boxes(blocks, stats: list[TextStats], hits) -> list[int]:
     """The headings of author boxes: the heading's shape, and the biography under it.
 
-    A site's menu can hold "About Jeongdong Theater" above the story; an
-    author box's heading has the biography, prose, within AUTHOR_BIO_BLOCKS
-    blocks under it.
+    The biography names the author again ("About Brigit Katz" / "Brigit
+    Katz is a freelance writer…") within AUTHOR_BIO_BLOCKS blocks under the
+    heading, one of them prose. A subheading in title case ("About The
+    Study", "Over The Years") or a menu's "About Jeongdong Theater" has the
+    shape, but not such a block under it.
     """
     found = []
     for i, block in enumerate(blocks):
-        if hits[i] is not None or not is_author_box_heading(block.text):
+        if hits[i] is not None:
             continue
+        name = author_box_name(block.text)
+        if name is None:
+            continue
+        if name.isupper():
+            name = name.title()  # "ABOUT JANE DOE": the biography writes "Jane Doe"
         below = range(i + 1, min(len(blocks), i + 1 + AUTHOR_BIO_BLOCKS))
-        if any(hits[k] is None and prose_score(stats[k]) >= OUTSIDE_MIN_SCORE for k in below):
+        named = any(name in blocks[k].text for k in below)
+        if named and any(hits[k] is None and prose_score(stats[k]) >= OUTSIDE_MIN_SCORE for k in below):
             found.append(i)
     return found
 
 
-def is_author_box_heading(text: str) -> bool:
-    """"About Brigit Katz", "Über Moritz Bachmann", "Sobre Carlos Nadalim": not "About the author" (a rule's)."""
+def author_box_name(text: str) -> str | None:
+    """The name in an author box's heading ("About Brigit Katz" -> "Brigit Katz"), or None.
+
+    Every word of the name is capitalised (a particle such as "de" or "van"
+    aside). "About the author" is a rule's, not this.
+    """
     text = text.strip()
-    return len(text) <= AUTHOR_BOX.max_chars and _author_box_pattern().match(text) is not None
+    if len(text) > AUTHOR_BOX.max_chars:
+        return None
+    found = _author_box_pattern().match(text)
+    if found is None:
+        return None
+    name = found.group("name")
+    # the pattern's class rules out Latin lower case only ("About ōsaka ōtsu")
+    if not all(w[0].isupper() for w in name.split() if w not in _NAME_PARTICLES):
+        return None
+    return name
+
+
+def is_author_box_heading(text: str) -> bool:
+    """"About Brigit Katz", "Über Moritz Bachmann", "Sobre Carlos Nadalim": an intro and a capitalised name."""
+    return author_box_name(text) is not None
 
 
 @functools.lru_cache(maxsize=1)

@@ -609,11 +609,11 @@ EXTRACTED_THRESHOLD = 0.1
 def run_pipeline(blocks: list[Block], rulesets, url: str | None, extracted: bool = False):
     """The dump pipeline on extracted blocks, closed by text-mode passes.
 
-    The first pass reads an extraction (`extracted`; not the fallback's
-    rendering of the whole page) with a lower bar for the line model
-    (EXTRACTED_THRESHOLD): the extractor has already cut most of the page's
-    chrome, and what it kept is mostly the story's; pipeline.run then goes on
-    under the model's own bar to a fixed point. The output is read back as a
+    An extraction (`extracted`; not the fallback's rendering of the whole
+    page) is judged with a lower bar for the line model
+    (EXTRACTED_THRESHOLD) until nothing more goes: the extractor has already
+    cut most of the page's chrome, and what it kept is mostly the story's;
+    pipeline.run then goes on under the model's own bar to a fixed point. The output is read back as a
     dump by `clean(clean(html))`, with no url: with a url, the kept blocks
     must be a fixed point of the reading without it too, so the pipeline is
     run again both ways until neither run removes anything.

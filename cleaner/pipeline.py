@@ -301,7 +301,9 @@ def judge(page: Page, threshold: float | None = None, assessed=None) -> list[Ver
     verdicts = list(layout.verdicts)
     if probs is not None:
         model = linemodel.load()
-        chrome_below = H.chrome_below(layout.end, page.hits)
+        # the raised bar below the region: only where there is a region, and
+        # not under a lower bar given for the first reading of extracted content
+        chrome_below = threshold is None and layout.end > layout.start and H.chrome_below(layout.end, page.hits)
         for i, p in enumerate(probs):
             if page.hits[i] is not None and page.hits[i].action != "keep":
                 continue  # a rule hit is final

@@ -292,10 +292,9 @@ def test_a_feed_of_title_case_cards_goes_with_each_cards_summary():
 def test_a_card_summary_inside_the_prose_region_is_left_to_the_judgement():
     lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), *SUMMARISED_FEED]
     layout = pipeline.analyse(_page(lines))
-    for summary in SUMMARISED_FEED[4::5]:
-        i = lines.index(summary)
-        if layout.start <= i < layout.end:
-            assert layout.verdicts[i] is None or layout.verdicts[i].rule != "card-run"
+    inside = [lines.index(s) for s in SUMMARISED_FEED[4::5] if layout.start <= lines.index(s) < layout.end]
+    assert inside  # the feed's prose joins the story's region on this page
+    assert all(layout.verdicts[i] is None or layout.verdicts[i].rule != "card-run" for i in inside)
 
 
 def test_pictures_with_title_case_captions_keep_the_paragraphs_between():
@@ -370,10 +369,27 @@ def test_author_box_headings_are_told_by_an_intro_and_a_capitalised_name():
     for heading in ("About Brigit Katz", "Über Moritz Bachmann", "Sobre Carlos Nadalim", "À propos de Marie Curie",
                     "About Jean de la Fontaine", "ABOUT JANE DOE"):
         assert is_author_box_heading(heading), heading
-    # the rules' phrase, one word, a sentence, a lower-case name, a title with a conjunction
+    # the rules' phrase, one word, a sentence, a lower-case name, a title with
+    # a conjunction, lower-case letters of other scripts
     for text in ("About the author", "About Us", "About Brigit Katz and the friends who wrote this", "about jane doe",
-                 "Über Leben und Tod", "About 200 people came to the harbour."):
+                 "Über Leben und Tod", "About 200 people came to the harbour.", "About ōsaka ōtsu", "Über łódź śląsk"):
         assert not is_author_box_heading(text), text
+
+
+def test_a_title_case_subheading_with_an_intro_is_no_author_box():
+    # the shape of "About Jane Doe", but the paragraphs under it do not name it again
+    paragraphs = list(SECTIONS.values())
+    for heading in ("Over The Years", "OVER THE WEEKEND", "About The Study", "Sobre Nueva York"):
+        lines = ["A day in the old port town", *INTRO, *paragraphs[:6], heading, *paragraphs[6:]]
+        kept = [b.text for b in clean_document("\n".join(lines)).kept]
+        assert all(p in kept for p in paragraphs), heading
+
+
+def test_an_author_box_in_capitals_is_found_by_the_name_its_biography_gives():
+    story = [*INTRO, *SECTIONS.values()]
+    doc = clean_document("\n".join(["A day in the old port town", *story, "ABOUT JANE DOE", BIO]))
+    assert {r.text: r.rule for r in doc.removed}.get("ABOUT JANE DOE") == "author-box"
+    assert BIO not in [b.text for b in doc.kept]
 
 
 BIO = "Jane Doe is a freelance writer based in Toronto. Her work has appeared in many magazines and newspapers."
@@ -440,3 +456,23 @@ def test_short_lines_below_the_story_with_no_chrome_keep_the_models_threshold(mo
     monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.7))
     kept = [b.text for b in clean_document("\n".join(["A day in the old port town", *story, "All examples", "Harbour walks 2015"])).kept]
     assert "All examples" in kept and "Harbour walks 2015" in kept
+
+
+def test_a_page_with_no_prose_region_keeps_the_models_bar(monkeypatch):
+    # no region: chrome above the lines is not chrome "below the story"
+    from cleaner import linemodel
+
+    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.7))
+    lines = ["Home", "News", "Share this:", "Facebook", "Budget passed after long night", "Council votes five to four", "Mayor to sign on Friday"]
+    kept = [b.text for b in clean_document("\n".join(lines)).kept]
+    assert "Council votes five to four" in kept and "Mayor to sign on Friday" in kept
+
+
+def test_a_lower_bar_given_for_a_first_reading_is_not_raised_below_the_story(monkeypatch):
+    from cleaner import linemodel
+
+    story = [*INTRO, *SECTIONS.values()]
+    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.5))
+    page = _page(["A day in the old port town", *story, *FOOTER_CHROME])
+    verdicts = pipeline.judge(page, 0.1)
+    assert verdicts[len(story) + 1 + FOOTER_CHROME.index("Harbour walks 2015")] is None
