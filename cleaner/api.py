@@ -53,12 +53,10 @@ def clean_document(
     rulesets = resolve_rulesets(rules)
     kind = kind or detect_kind(text)
     title_hint = None
-    extracted = False  # main content found by the extractor (not the page rendered whole)
     if kind == "html":
-        from .html import extract
+        from .html import html_to_blocks
 
-        extraction = extract(text, url=url)
-        blocks, title_hint, extracted = extraction.blocks, extraction.title, extraction.method == "trafilatura"
+        blocks, title_hint = html_to_blocks(text, url=url)
     else:
         blocks = split_blocks(text)
     template_removed = {}
@@ -70,7 +68,7 @@ def clean_document(
     if kind == "html":
         from .html import run_pipeline
 
-        kept, removed, recognised = run_pipeline(blocks_in, rulesets, url, extracted)
+        kept, removed, recognised = run_pipeline(blocks_in, rulesets, url)
     else:
         kept, removed, recognised = pipeline.run(blocks_in, rulesets, url)
     removed.update(template_removed)

@@ -594,36 +594,21 @@ def _to_blocks(lines: list[str]) -> list[Block]:
 
 # Rounds of the closing text-mode check (in practice one suffices).
 MAX_FIXED_POINT_ROUNDS = 4
-# The line model's bar on the first reading of extracted main content. On
-# the development pages' extractions (3-fold cross-validation, the folds'
-# models on the pages they did not see), the model's own bar removes more of
-# the story than of the chrome trafilatura left in: read with its chrome
-# still around, a paragraph looks less like the story's than it is. With a
-# low bar first, only what is surely chrome goes; the model's own bar then
-# judges the rest without it (held-out F1 on the HTML, seeds 0 and 1:
-# 0.9595 and 0.9594 before, 0.9621 and 0.9628 with 0.1; 0.05 and 0.2 do
-# about as well).
-EXTRACTED_THRESHOLD = 0.1
 
 
-def run_pipeline(blocks: list[Block], rulesets, url: str | None, extracted: bool = False):
+def run_pipeline(blocks: list[Block], rulesets, url: str | None):
     """The dump pipeline on extracted blocks, closed by text-mode passes.
 
-    An extraction (`extracted`; not the fallback's rendering of the whole
-    page) is judged with a lower bar for the line model
-    (EXTRACTED_THRESHOLD) until nothing more goes: the extractor has already
-    cut most of the page's chrome, and what it kept is mostly the story's;
-    pipeline.run then goes on under the model's own bar to a fixed point. The output is read back as a
-    dump by `clean(clean(html))`, with no url: with a url, the kept blocks
-    must be a fixed point of the reading without it too, so the pipeline is
-    run again both ways until neither run removes anything.
+    The output is read back as a dump by `clean(clean(html))`, with no url:
+    the kept blocks must be a fixed point of that reading too, so the
+    pipeline is run again without the url until neither run removes anything.
     Returns (kept, {index: Verdict}, recognised rule sets) like pipeline.run.
     """
     from . import pipeline
 
-    kept, removed, recognised = pipeline.run(blocks, rulesets, url, threshold=EXTRACTED_THRESHOLD if extracted else None)
+    kept, removed, recognised = pipeline.run(blocks, rulesets, url)
     if not url:
-        return kept, removed, recognised  # run() ends on a plain reading's fixed point
+        return kept, removed, recognised
     for _ in range(MAX_FIXED_POINT_ROUNDS):
         before = len(kept)
         kept, more, _ = pipeline.run(kept, rulesets, None)

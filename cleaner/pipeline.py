@@ -282,7 +282,7 @@ def assess(page: Page) -> tuple[Layout, list[float] | None]:
     return layout, model.predict(linemodel.features(page, layout), certain)
 
 
-def judge(page: Page, threshold: float | None = None, assessed=None) -> list[Verdict | None]:
+def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
     """One pass: a Verdict for every removed block, None for every kept one.
 
     Final without the model: rule hits, what follows a tail marker, the
@@ -291,18 +291,17 @@ def judge(page: Page, threshold: float | None = None, assessed=None) -> list[Ver
     attribution next to the article. For every other block the line model,
     which reads the heuristics' layout as evidence, has the last word; when
     it removes a block the heuristics kept, the removal says so. `threshold`,
-    when given, replaces the model's own (the guards around it still apply);
-    `assessed`, what assess(page) returned, saves reading the page again.
+    when given, replaces the model's own (the guards around it still apply).
     """
     n = len(page.blocks)
     if n == 0:
         return []
-    layout, probs = assessed if assessed is not None else assess(page)
+    layout, probs = assess(page)
     verdicts = list(layout.verdicts)
     if probs is not None:
         model = linemodel.load()
         # the raised bar below the region: only where there is a region, and
-        # not under a lower bar given for the first reading of extracted content
+        # not under a lower bar given for a chrome-free page (it has no chrome below)
         chrome_below = threshold is None and layout.end > layout.start and H.chrome_below(layout.end, page.hits)
         for i, p in enumerate(probs):
             if page.hits[i] is not None and page.hits[i].action != "keep":
@@ -361,12 +360,14 @@ def judge(page: Page, threshold: float | None = None, assessed=None) -> list[Ver
     return verdicts
 
 
-def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None, threshold: float | None = None):
+def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = None):
     """Judge until a fixed point: (kept blocks, {index: Verdict}, recognised sets).
 
-    With `threshold`, the passes judge with that bar for the line model
-    until a fixed point, then with the model's own until the next one: the
-    result is a fixed point of a plain reading all the same.
+    A page on which no rule finds chrome (chrome_free) is mostly its story
+    already (main content extracted from HTML, a page cleaned before): every
+    pass judges it with the lower bar CHROME_FREE_THRESHOLD for the line model. That keeps
+    cleaning idempotent: a page cleaned under the model's own bar has nothing
+    under it, so nothing under the lower one either.
 
     Learned site templates act before this (templates.prefilter): the blocks
     they claim never reach the judgement.
@@ -375,20 +376,15 @@ def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = No
     current = blocks
     recognised: tuple[str, ...] = ()
     memo = _Memo()
-    bar = threshold
-    for _ in range(MAX_PASSES):
+    bar = None
+    for n_pass in range(MAX_PASSES):
         page = read_page(current, rulesets, url, memo)
         if not recognised:
             recognised = page.rulesets
-        assessed = assess(page) if page.blocks else None
-        verdicts = H.guard_over_pruning(page, judge(page, bar, assessed))
-        flat = all(b.indent == 0 for b in current)
-        if bar is not None and flat and all(v is None for v in verdicts):
-            # a fixed point under the lower bar; the output, read back, is
-            # judged under the model's own: go on from here under that one
-            bar = None
-            verdicts = H.guard_over_pruning(page, judge(page, bar, assessed))
-        if flat and all(v is None for v in verdicts):
+        if n_pass == 0 and chrome_free(page, rulesets):
+            bar = H.CHROME_FREE_THRESHOLD
+        verdicts = H.guard_over_pruning(page, judge(page, bar))
+        if all(v is None for v in verdicts) and all(b.indent == 0 for b in current):
             break
         kept = []
         for block, verdict in zip(current, verdicts):
@@ -400,6 +396,17 @@ def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = No
         # exactly as a fresh call on the output would (that is idempotence)
         current = [b if b.indent == 0 else Block(b.index, b.text, 0) for b in kept]
     return current, removed, recognised
+
+
+def chrome_free(page: Page, rulesets: tuple[RuleSet, ...]) -> bool:
+    """No rule finds chrome on the page, and the rules know its language.
+
+    On a page in a language no phrase set covers (Russian, Chinese), the
+    rules find nothing whatever the page holds.
+    """
+    if any(h is not None and h.action != "keep" for h in page.hits):
+        return False
+    return page.lang is not None and any(page.lang in rs.languages for rs in rulesets if rs.scope == "generic")
 
 
 def default_rulesets() -> tuple[RuleSet, ...]:

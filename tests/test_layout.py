@@ -468,6 +468,21 @@ def test_a_page_with_no_prose_region_keeps_the_models_bar(monkeypatch):
     assert "Council votes five to four" in kept and "Mayor to sign on Friday" in kept
 
 
+def test_a_page_with_no_chrome_is_judged_with_a_lower_bar_and_stays_a_fixed_point(monkeypatch):
+    from cleaner import linemodel
+
+    story = ["A day in the old port town", *INTRO, *SECTIONS.values()]
+    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.3))
+    # no rule finds chrome: the bar is CHROME_FREE_THRESHOLD, and the story stays
+    clean_story = clean("\n".join(story))
+    assert all(p in clean_story for p in SECTIONS.values())
+    # with chrome on the page, the model's own bar: unsure lines outside the
+    # region's strong prose go
+    dump = clean("\n".join(["Home", "Share this:", "Facebook", *story, "Privacy Policy", "All examples"]))
+    assert "All examples" not in dump
+    assert clean(dump) == dump
+
+
 def test_a_lower_bar_given_for_a_first_reading_is_not_raised_below_the_story(monkeypatch):
     from cleaner import linemodel
 
