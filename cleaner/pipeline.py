@@ -364,10 +364,10 @@ def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = No
     """Judge until a fixed point: (kept blocks, {index: Verdict}, recognised sets).
 
     A page on which no rule finds chrome (chrome_free) is mostly its story
-    already (main content extracted from HTML, a page cleaned before): every
-    pass judges it with the lower bar CHROME_FREE_THRESHOLD for the line model. That keeps
-    cleaning idempotent: a page cleaned under the model's own bar has nothing
-    under it, so nothing under the lower one either.
+    already (main content extracted from HTML, a page cleaned before): a
+    pass judges it with the lower bar CHROME_FREE_THRESHOLD for the line
+    model. Each pass decides on its own page, so the last one, which removes
+    nothing, judged the output exactly as a fresh call on the output will.
 
     Learned site templates act before this (templates.prefilter): the blocks
     they claim never reach the judgement.
@@ -376,13 +376,12 @@ def run(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | None = No
     current = blocks
     recognised: tuple[str, ...] = ()
     memo = _Memo()
-    bar = None
-    for n_pass in range(MAX_PASSES):
+    for _ in range(MAX_PASSES):
         page = read_page(current, rulesets, url, memo)
         if not recognised:
             recognised = page.rulesets
-        if n_pass == 0 and chrome_free(page, rulesets):
-            bar = H.CHROME_FREE_THRESHOLD
+        # decided on each pass's page, as a fresh reading of it would decide
+        bar = H.CHROME_FREE_THRESHOLD if chrome_free(page, rulesets) else None
         verdicts = H.guard_over_pruning(page, judge(page, bar))
         if all(v is None for v in verdicts) and all(b.indent == 0 for b in current):
             break
