@@ -270,18 +270,6 @@ def _title_like(stats) -> list[bool]:
 _FINAL_HEURISTICS = frozenset((H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id))
 
 
-def assess(page: Page) -> tuple[Layout, list[float] | None]:
-    """The heuristics' layout of a page and the line model's probability per block (None without a model)."""
-    layout = analyse(page)
-    model = linemodel.load()
-    if model is None:
-        return layout, None
-    # rule hits are final: the model reads them as certain boilerplate
-    # (probability 0) and spends no time on them
-    certain = [h is not None and h.action != "keep" for h in page.hits]
-    return layout, model.predict(linemodel.features(page, layout), certain)
-
-
 def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
     """One pass: a Verdict for every removed block, None for every kept one.
 
@@ -296,10 +284,14 @@ def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
     n = len(page.blocks)
     if n == 0:
         return []
-    layout, probs = assess(page)
+    layout = analyse(page)
+    model = linemodel.load()
     verdicts = list(layout.verdicts)
-    if probs is not None:
-        model = linemodel.load()
+    if model is not None:
+        # rule hits are final: the model reads them as certain boilerplate
+        # (probability 0) and spends no time on them
+        certain = [h is not None and h.action != "keep" for h in page.hits]
+        probs = model.predict(linemodel.features(page, layout), certain)
         # the raised bar below the region: only where there is a region, and
         # not under a lower bar given for a chrome-free page (it has no chrome below)
         chrome_below = threshold is None and layout.end > layout.start and H.chrome_below(layout.end, page.hits)
