@@ -441,20 +441,12 @@ def test_inline_code_in_a_quote_stays_inside_its_sentence():
     assert H.walk_lines(body, H._EXTRACT_BLOCKS, frozenset()) == ["Run make test before every commit.", "make lint"]
 
 
-class UnsureModel:
-    """Gives every block no rule decided a probability of 0.3: under the model's bar of 0.5."""
-
-    threshold = 0.5
-
-    def predict(self, rows, certain=None):
-        return [0.0 if c else 0.3 for c in (certain or [False] * len(rows))]
-
-
 def test_extracted_content_with_no_chrome_is_judged_with_the_lower_bar(monkeypatch):
     # the extractor left no chrome any rule knows: an unsure model keeps the story
     from cleaner import linemodel
+    from fake_models import FixedModel
 
-    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel())
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(0.3))  # under the model's bar of 0.5
     doc = clean_document(article_page())
     assert_article(doc.text)
     assert clean(doc.text) == doc.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cleaner import clean, clean_document, pipeline
 from cleaner.document import split_blocks
 from cleaner.heuristics import toc_entries
+from fake_models import FixedModel
 
 SECTIONS = {
     "Morning on the harbour": "The fishing boats come in before six, and the auction on the quay starts as soon as the first crates are landed.",
@@ -134,19 +135,10 @@ def test_the_over_pruning_guard_does_not_bring_a_teaser_run_back():
     assert not any(teaser[:40] in cleaned for teaser in TEASERS + MORE_TEASERS)
 
 
-class CertainModel:
-    """A model that is sure every block is article."""
-
-    threshold = 0.5
-
-    def predict(self, rows, certain=None):
-        return [0.0 if c else 1.0 for c in (certain or [False] * len(rows))]
-
-
 def test_a_teaser_run_is_final_whatever_the_model_says(monkeypatch):
     from cleaner import linemodel
 
-    monkeypatch.setattr(linemodel, "load", lambda: CertainModel())
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(1.0))
     cleaned = clean("\n".join(["Latest Headlines", *TEASERS, "Mayor resigns", *INTRO, *SECTIONS.values()]))
     assert not any(teaser[:40] in cleaned for teaser in TEASERS)
     assert INTRO[0] in cleaned
@@ -172,7 +164,7 @@ def test_a_summary_closed_by_its_read_more_link_goes_as_a_teaser():
 def test_read_more_teasers_are_final_whatever_the_model_says(monkeypatch):
     from cleaner import linemodel
 
-    monkeypatch.setattr(linemodel, "load", lambda: CertainModel())
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(1.0))
     cleaned = clean("\n".join(["Mayor resigns", *INTRO, *SECTIONS.values(), "More stories", *READ_MORE_TEASERS]))
     assert INTRO[0] in cleaned and not any(t[:40] in cleaned for t in READ_MORE_TEASERS)
 
@@ -418,18 +410,6 @@ def test_an_author_box_above_the_story_does_not_cut_it():
     assert all(p in kept for p in story)
 
 
-class UnsureModel:
-    """A model that gives every block no rule decided the same probability."""
-
-    threshold = 0.5
-
-    def __init__(self, p):
-        self.p = p
-
-    def predict(self, rows, certain=None):
-        return [0.0 if c else self.p for c in (certain or [False] * len(rows))]
-
-
 # a page's chrome under the story: rule hits, then short lines no rule knows
 FOOTER_CHROME = ["Share this:", "Facebook", "Twitter", "Privacy Policy", "All examples", "Harbour walks 2015"]
 
@@ -438,12 +418,12 @@ def test_a_short_line_below_the_story_needs_a_surer_model_when_chrome_is_there(m
     from cleaner import linemodel
 
     story = [*INTRO, *SECTIONS.values()]
-    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.7))
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(0.7))
     kept = [b.text for b in clean_document("\n".join(["A day in the old port town", *story, *FOOTER_CHROME])).kept]
     assert all(p in kept for p in story)
     assert "All examples" not in kept and "Harbour walks 2015" not in kept
     # a surer model keeps them
-    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.95))
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(0.95))
     kept = [b.text for b in clean_document("\n".join(["A day in the old port town", *story, *FOOTER_CHROME])).kept]
     assert "All examples" in kept and "Harbour walks 2015" in kept
 
@@ -453,7 +433,7 @@ def test_short_lines_below_the_story_with_no_chrome_keep_the_models_threshold(mo
     from cleaner import linemodel
 
     story = [*INTRO, *SECTIONS.values()]
-    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.7))
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(0.7))
     kept = [b.text for b in clean_document("\n".join(["A day in the old port town", *story, "All examples", "Harbour walks 2015"])).kept]
     assert "All examples" in kept and "Harbour walks 2015" in kept
 
@@ -462,7 +442,7 @@ def test_a_page_with_no_prose_region_keeps_the_models_bar(monkeypatch):
     # no region: chrome above the lines is not chrome "below the story"
     from cleaner import linemodel
 
-    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.7))
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(0.7))
     lines = ["Home", "News", "Share this:", "Facebook", "Budget passed after long night", "Council votes five to four", "Mayor to sign on Friday"]
     kept = [b.text for b in clean_document("\n".join(lines)).kept]
     assert "Council votes five to four" in kept and "Mayor to sign on Friday" in kept
@@ -472,7 +452,7 @@ def test_a_page_with_no_chrome_is_judged_with_a_lower_bar_and_stays_a_fixed_poin
     from cleaner import linemodel
 
     story = ["A day in the old port town", *INTRO, *SECTIONS.values()]
-    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.3))
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(0.3))
     # no rule finds chrome: the bar is CHROME_FREE_THRESHOLD, and the story stays
     clean_story = clean("\n".join(story))
     assert all(p in clean_story for p in SECTIONS.values())
@@ -487,7 +467,7 @@ def test_a_lower_bar_given_for_a_first_reading_is_not_raised_below_the_story(mon
     from cleaner import linemodel
 
     story = [*INTRO, *SECTIONS.values()]
-    monkeypatch.setattr(linemodel, "load", lambda: UnsureModel(0.5))
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(0.5))
     page = _page(["A day in the old port town", *story, *FOOTER_CHROME])
     verdicts = pipeline.judge(page, 0.1)
     assert verdicts[len(story) + 1 + FOOTER_CHROME.index("Harbour walks 2015")] is None
