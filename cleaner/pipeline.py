@@ -168,6 +168,13 @@ def analyse(page: Page) -> Layout:
     # 2. the densest prose region
     scores = [0.0 if verdicts[i] else H.prose_score(s) for i, s in enumerate(stats)]
     weights = [H.RULE_HIT_WEIGHT if verdicts[i] else H.region_weight(scores[i], stats[i], hits[i]) for i in range(n)]
+    # a feed of story cards is no prose of the story: its cards cut the
+    # region like rule hits, its summaries neither add to it nor cut it
+    for i, (card, summary) in enumerate(zip(page.cards, page.card_summaries)):
+        if card and not verdicts[i]:
+            weights[i] = H.RULE_HIT_WEIGHT
+        elif summary and not verdicts[i]:
+            weights[i] = 0.0
     # a table of contents neither adds to the story's prose nor cuts it in two
     for i, entry in enumerate(H.toc_entries(page.norms, stats, scores)):
         if entry and not verdicts[i]:
