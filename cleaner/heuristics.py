@@ -61,6 +61,10 @@ CARD_RUN_MIN = 3
 CARD_TITLE_CASE_SHARE = 0.75
 # ... and the longest paragraph such a card's summary may be
 CARD_SUMMARY_MAX_WORDS = 60
+# A feed of this many cards or more is no story's pictures: its cards cut the
+# story's prose region like rule hits (a story with three or four pictures
+# captioned in title case has the shape of a short feed)
+CARD_FEED_MIN_CARDS = 5
 # A prose region that starts within MARKER_REACH blocks under a tail marker
 # and holds fewer than THIN_REGION_MAX_STRONG paragraphs of strong prose and
 # THIN_REGION_MAX_WORDS words is thin: the marker's list, when the story's
@@ -206,8 +210,11 @@ def ends_in_read_more(text: str, norm: str) -> bool:
     return False
 
 
-def card_runs(norms: list[str], stats: list[TextStats]) -> tuple[list[bool], list[bool]]:
+def card_runs(norms: list[str], stats: list[TextStats]) -> tuple[list[int], list[bool]]:
     """The cards of feeds of story cards, each card showing its title twice, and their summaries.
+
+    The first list gives, for each block of a card, the number of cards in
+    its feed (0 for a block of no card).
 
     A card's title comes as its link and again as its heading, with a label
     between ("Koala Rescued From Bushfire", "A NATIONAL TRAGEDY", "Koala
@@ -235,7 +242,7 @@ def card_runs(norms: list[str], stats: list[TextStats]) -> tuple[list[bool], lis
             if norms[j] == norms[i]:
                 cards.append((i, j))
                 break
-    out = [False] * n
+    out = [0] * n
     summarised = [False] * n
     run: list[tuple[int, int]] = []
     summaries: list[int] = []  # the summary paragraph under each card of a title-case run
@@ -249,10 +256,11 @@ def card_runs(norms: list[str], stats: list[TextStats]) -> tuple[list[bool], lis
         summary = (len(prose_between) == 1 and set(strong_between) <= set(prose_between) and card[0] < n
                    and all(_title_cased(stats[first]) for first, _ in [*run, card]))
         if run and (card[0] - run[-1][1] > CARD_RUN_GAP or (strong_between and not summary)):
-            if len({norms[first] for first, _ in run}) >= CARD_RUN_MIN:
+            titles = len({norms[first] for first, _ in run})
+            if titles >= CARD_RUN_MIN:
                 for first, second in run:
                     for i in range(first, second + 1):
-                        out[i] = True
+                        out[i] = titles
                 if summaries:
                     # the last card's summary: the first paragraph under it
                     last = run[-1][1]
@@ -339,6 +347,47 @@ BELOW_REGION_MIN_HITS = 3
 # (3-fold cross-validation on the HTML pages, seeds 0 and 1: F1 0.9595 and
 # 0.9594 under the model's own bar, 0.9648 and 0.9637 with this one)
 CHROME_FREE_THRESHOLD = 0.1
+
+
+# The line model's bar for the items of a list the story introduces: a
+# sentence of the prose region that ends in a colon ("The band's 2020 tour
+# dates:", "Die Zinsen setzen sich so zusammen:") and the run of short lines
+# right under it (tour dates, ingredients, a product's figures, code). The
+# model reads such a run as a menu's. The intro must read as prose: "Dann
+# folge uns auf:", "Schlagwörter zu diesem Artikel:" do not.
+LIST_ITEM_THRESHOLD = 0.1
+LIST_INTRO_MIN_SCORE = 0.5
+LIST_INTRO_MIN_WORDS = 4
+LIST_ITEM_MAX_WORDS = 15
+LIST_MIN_ITEMS = 3
+LIST_MAX_ITEMS = 40
+
+
+def introduced_lists(start: int, end: int, stats: list[TextStats], texts: list[str], hits) -> list[bool]:
+    """The items of lists that a colon-ended sentence of the prose region [start, end) introduces."""
+    n = len(stats)
+    items = [False] * n
+    for i in range(start, min(end, n)):
+        s = stats[i]
+        if hits[i] is not None or s.words < LIST_INTRO_MIN_WORDS or not texts[i].rstrip().endswith(":"):
+            continue
+        if prose_score(s) < LIST_INTRO_MIN_SCORE:
+            continue
+        # the list ends at the next block of prose, at the next intro, and
+        # before an item it already holds (a gallery's "Bild zum Thema" on
+        # every picture, a widget's labels: a story's list names each item once)
+        # a list whose first item is bulleted ends where the bullets do
+        j, seen, bulleted = i + 1, set(), i + 1 < n and stats[i + 1].bullet
+        while (j < n and hits[j] is None and stats[j].words <= LIST_ITEM_MAX_WORDS and not strong_prose(stats[j])
+               and texts[j] not in seen and (stats[j].bullet or not bulleted)):
+            seen.add(texts[j])
+            if texts[j].rstrip().endswith(":"):
+                break
+            j += 1
+        if LIST_MIN_ITEMS <= j - i - 1 <= LIST_MAX_ITEMS:
+            for k in range(i + 1, j):
+                items[k] = True
+    return items
 
 
 def between_prose(i: int, stats: list[TextStats], hits) -> bool:

@@ -42,7 +42,7 @@ class Page:
     # another story's teaser, by the heuristic that says so (a run of glued
     # teasers, a summary closed by its read-more link), else None
     teasers: list[H.Heuristic | None]
-    cards: list[bool]  # a card of a feed of story cards (heuristics.card_runs)
+    cards: list[int]  # a card of a feed of story cards: the feed's number of cards, else 0 (heuristics.card_runs)
     card_summaries: list[bool]  # a card's summary paragraph in a feed of title-case cards
 
 
@@ -168,13 +168,13 @@ def analyse(page: Page) -> Layout:
     # 2. the densest prose region
     scores = [0.0 if verdicts[i] else H.prose_score(s) for i, s in enumerate(stats)]
     weights = [H.RULE_HIT_WEIGHT if verdicts[i] else H.region_weight(scores[i], stats[i], hits[i]) for i in range(n)]
-    # a feed of story cards is no prose of the story: its cards cut the
-    # region like rule hits, its summaries neither add to it nor cut it
-    for i, (card, summary) in enumerate(zip(page.cards, page.card_summaries)):
-        if card and not verdicts[i]:
+    # a long feed of story cards is no prose of the story: its cards cut the
+    # region like rule hits, and its summaries, between them, stay out of it.
+    # (A summary keeps its weight: the first paragraph under the last card
+    # may be the story's own, and the region takes it when the story goes on.)
+    for i, feed_cards in enumerate(page.cards):
+        if feed_cards >= H.CARD_FEED_MIN_CARDS and not verdicts[i]:
             weights[i] = H.RULE_HIT_WEIGHT
-        elif summary and not verdicts[i]:
-            weights[i] = 0.0
     # a table of contents neither adds to the story's prose nor cuts it in two
     for i, entry in enumerate(H.toc_entries(page.norms, stats, scores)):
         if entry and not verdicts[i]:
@@ -302,6 +302,7 @@ def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
         # the raised bar below the region: only where there is a region, and
         # not under a lower bar given for a chrome-free page (it has no chrome below)
         chrome_below = threshold is None and layout.end > layout.start and H.chrome_below(layout.end, page.hits)
+        listed = H.introduced_lists(layout.start, layout.end, page.stats, [b.text for b in page.blocks], page.hits)
         for i, p in enumerate(probs):
             if page.hits[i] is not None and page.hits[i].action != "keep":
                 continue  # a rule hit is final
@@ -317,6 +318,8 @@ def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
                 needed = min(needed, H.REGION_PROSE_THRESHOLD)
             elif layout.start <= i < layout.end and layout.title_like[i] and H.between_prose(i, page.stats, page.hits):
                 needed = min(needed, H.SUBHEADING_THRESHOLD)
+            elif listed[i]:
+                needed = min(needed, H.LIST_ITEM_THRESHOLD)
             elif i >= layout.end and chrome_below and H.short_line_below_region(page.stats[i]):
                 needed = max(needed, H.BELOW_REGION_LINE_THRESHOLD)
             if p >= needed:

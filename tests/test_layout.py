@@ -281,12 +281,36 @@ def test_a_feed_of_title_case_cards_goes_with_each_cards_summary():
     assert strong and all(layout.verdicts[lines.index(s)].rule == "card-run" for s in strong)
 
 
-def test_a_card_summary_inside_the_prose_region_is_left_to_the_judgement():
-    lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), *SUMMARISED_FEED]
+LONG_FEED = SUMMARISED_FEED + [
+    *_card("Why Movies Went From Fifteen Minutes To Two Hours", "RUNNING LONG",
+           "Early films were short because a reel was short, and audiences came and went as they pleased, until the feature changed that."),
+    *_card("Stolen Paintings Were Found In A Storage Locker", "A LUCKY FIND",
+           "Of some two thousand missing paintings by a Scottish painter, more than half have been recovered, valued at over half a million dollars."),
+]
+
+
+def test_a_long_summarised_feed_under_the_story_stays_out_of_its_prose_region():
+    # the summaries read as prose: counted as the story's, they would pull
+    # the region over the feed, and inside the region they would stay
+    lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), *LONG_FEED]
     layout = pipeline.analyse(_page(lines))
-    inside = [lines.index(s) for s in SUMMARISED_FEED[4::5] if layout.start <= lines.index(s) < layout.end]
-    assert inside  # the feed's prose joins the story's region on this page
-    assert all(layout.verdicts[i] is None or layout.verdicts[i].rule != "card-run" for i in inside)
+    assert layout.end <= lines.index(LONG_FEED[0])
+    cleaned = clean("\n".join(lines))
+    assert all(p in cleaned for p in SECTIONS.values())
+    assert not any(s in cleaned for s in LONG_FEED[4::5])
+
+
+def test_a_card_summary_inside_the_prose_region_is_left_to_the_judgement():
+    # a feed right above the story: the story's first paragraph stands where
+    # the last card's summary would
+    feed = SUMMARISED_FEED[:-1]
+    lines = ["Mayor resigns", *feed, *SECTIONS.values()]
+    page = _page(lines)
+    first = lines.index(next(iter(SECTIONS.values())))
+    assert page.card_summaries[first]
+    layout = pipeline.analyse(page)
+    assert layout.start <= first < layout.end
+    assert layout.verdicts[first] is None or layout.verdicts[first].rule != "card-run"
 
 
 def test_pictures_with_title_case_captions_keep_the_paragraphs_between():
@@ -307,7 +331,7 @@ def test_a_feed_that_closes_the_page_is_found():
     lines = [*INTRO, *FEED, "Imprint"]
     page = _page(lines)
     flags, _ = card_runs(page.norms, page.stats)
-    assert flags[1:4] == [True] * 3 and flags[-1] is False
+    assert flags[1:4] == [3] * 3 and flags[-1] == 0  # each card's block counts the feed's three cards
 
 
 def test_a_headline_the_page_repeats_is_no_feed():
@@ -471,3 +495,51 @@ def test_a_lower_bar_given_for_a_first_reading_is_not_raised_below_the_story(mon
     page = _page(["A day in the old port town", *story, *FOOTER_CHROME])
     verdicts = pipeline.judge(page, 0.1)
     assert verdicts[len(story) + 1 + FOOTER_CHROME.index("Harbour walks 2015")] is None
+
+
+TOUR = [
+    "June 9 -- Coral Sky Amphitheatre, West Palm Beach, FL",
+    "June 10 -- Credit Union Amphitheatre, Tampa, FL",
+    "June 14 -- Bank Amphitheatre, Alpharetta, GA",
+    "June 17 -- Bridgestone Arena, Nashville, TN",
+    "June 19 -- Music Pavilion, Charlotte, NC",
+]
+
+
+def test_a_list_the_story_introduces_with_a_colon_gets_the_lower_bar(monkeypatch):
+    from cleaner import linemodel
+
+    story = ["Band announces its anniversary tour", *INTRO, *SECTIONS.values(), "The band's anniversary tour dates are as follows:", *TOUR]
+    chrome = ["Share this:", "Facebook", "Twitter", "Privacy Policy"]
+    monkeypatch.setattr(linemodel, "load", lambda: FixedModel(0.3))
+    kept = [b.text for b in clean_document("\n".join(["Home", "Music", *story, *chrome])).kept]
+    assert all(item in kept for item in TOUR)
+    # the same lines under no intro are judged with the model's own bar
+    plain = [line for line in story if not line.endswith("follows:")]
+    kept = [b.text for b in clean_document("\n".join(["Home", "Music", *plain, *chrome])).kept]
+    assert not any(item in kept for item in TOUR)
+
+
+def test_an_introduced_list_ends_at_prose_at_the_next_intro_and_before_a_repeat():
+    from cleaner.heuristics import introduced_lists
+
+    intro = "You will find the dates of the whole tour below:"
+    widget = "Follow the band on these sites and more:"
+    lines = [*INTRO, *SECTIONS.values(), intro, *TOUR[:3], widget, "Gallery", "Gallery", "Photos"]
+    page = _page(lines)
+    layout = pipeline.analyse(page)
+    items = introduced_lists(layout.start, layout.end, page.stats, [b.text for b in page.blocks], page.hits)
+    listed = [lines[i] for i, flag in enumerate(items) if flag]
+    assert listed == TOUR[:3]
+
+
+def test_a_bulleted_list_ends_where_its_bullets_do():
+    from cleaner.heuristics import introduced_lists
+
+    intro = "With every printer we deliver the accessories it needs:"
+    bullets = ["• Ribbons", "• Labels", "• Spare print heads"]
+    lines = [*INTRO, *SECTIONS.values(), intro, *bullets, "Head office", "Harbour Street 32", "Phone 555 0199"]
+    page = _page(lines)
+    layout = pipeline.analyse(page)
+    items = introduced_lists(layout.start, layout.end, page.stats, [b.text for b in page.blocks], page.hits)
+    assert [lines[i] for i, flag in enumerate(items) if flag] == bullets
