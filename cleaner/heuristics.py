@@ -33,6 +33,7 @@ PAGE_TITLE = Heuristic("page-title", "the page's title: the headline with the si
 TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
 TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more link: another story's teaser")
 CARD_RUN = Heuristic("card-run", "in a feed of story cards, each showing its title twice")
+DATED_FEED = Heuristic("dated-feed", "in a feed of dated teasers, the same date on card after card")
 # An author box's heading is found by its shape (an intro and a capitalised
 # name), which a rule file's pattern cannot see: rules read the lower-cased
 # text. It acts as a tail marker does, so it takes a rule's form.
@@ -272,6 +273,44 @@ def card_runs(norms: list[str], stats: list[TextStats]) -> tuple[list[int], list
             summaries.append(prose_between[0])
         run.append(card)
     return out, summarised
+
+
+# A feed of dated teasers (kicker, title, author, date, summary, again and
+# again) shows one date, alone on its line, on every card published that day.
+# DATED_FEED_MIN such lines, each within CARD_RUN_GAP blocks of the last, are
+# a feed: a story's own dated lines (a timeline, a live blog) differ.
+DATED_FEED_MIN = 3
+DATED_LINE_MAX_WORDS = 6
+
+
+def dated_feeds(norms: list[str], stats: list[TextStats], hits) -> tuple[list[bool], list[bool]]:
+    """Feeds of dated teasers (the same date alone on its line, card after card): (date lines, blocks).
+
+    A feed's blocks run from its first date line to the block after its last
+    (the last card's summary).
+    """
+    n = len(norms)
+    where: dict[str, list[int]] = {}
+    for i, s in enumerate(stats):
+        # a year alone ("1913") is a table's column more often than a card's date
+        if s.has_date and 2 <= s.words <= DATED_LINE_MAX_WORDS and hits[i] is None:
+            where.setdefault(norms[i], []).append(i)
+    dates, inside = [False] * n, [False] * n
+    for places in where.values():
+        if len(places) < DATED_FEED_MIN:
+            continue
+        chain = [places[0]]
+        for i in places[1:] + [n + CARD_RUN_GAP + 1]:  # a sentinel closes the last chain
+            if i - chain[-1] <= CARD_RUN_GAP:
+                chain.append(i)
+                continue
+            if len(chain) >= DATED_FEED_MIN:
+                for k in chain:
+                    dates[k] = True
+                for k in range(chain[0], min(n, chain[-1] + 2)):
+                    inside[k] = True
+            chain = [i]
+    return dates, inside
 
 
 def _card_summary(s: TextStats) -> bool:

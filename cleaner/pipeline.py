@@ -175,11 +175,23 @@ def analyse(page: Page) -> Layout:
     for i, feed_cards in enumerate(page.cards):
         if feed_cards >= H.CARD_FEED_MIN_CARDS and not verdicts[i]:
             weights[i] = H.RULE_HIT_WEIGHT
+    # so do the date lines of a feed of dated teasers, and its summaries do
+    # not add to it
+    dates, in_feed = H.dated_feeds(page.norms, stats, hits)
+    for i in range(n):
+        if dates[i] and not verdicts[i]:
+            weights[i] = H.RULE_HIT_WEIGHT
+        elif in_feed[i]:
+            weights[i] = min(weights[i], 0.0)
     # a table of contents neither adds to the story's prose nor cuts it in two
     for i, entry in enumerate(H.toc_entries(page.norms, stats, scores)):
         if entry and not verdicts[i]:
             weights[i] = 0.0
     start, end = H.densest_region(weights)
+    # the feed's blocks outside the story's region are other stories' teasers
+    for i in range(n):
+        if in_feed[i] and not start <= i < end and verdicts[i] is None:
+            verdicts[i] = Verdict(H.DATED_FEED.id, H.DATED_FEED.reason)
     if end <= start:
         for i in range(n):
             if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
@@ -274,7 +286,7 @@ def _title_like(stats) -> list[bool]:
 
 # Heuristic verdicts the line model does not judge again: what follows a tail
 # marker, and the teasers of other stories.
-_FINAL_HEURISTICS = frozenset((H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id))
+_FINAL_HEURISTICS = frozenset((H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id, H.DATED_FEED.id))
 
 
 def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
@@ -282,7 +294,7 @@ def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
 
     Final without the model: rule hits, what follows a tail marker, the
     teasers of other stories (a run of glued teasers, a summary closed by its
-    read-more link, a feed of story cards), the headline, the lead under it,
+    read-more link, a feed of story cards or of dated teasers), the headline, the lead under it,
     attribution next to the article. For every other block the line model,
     which reads the heuristics' layout as evidence, has the last word; when
     it removes a block the heuristics kept, the removal says so. `threshold`,

@@ -543,3 +543,47 @@ def test_a_bulleted_list_ends_where_its_bullets_do():
     layout = pipeline.analyse(page)
     items = introduced_lists(layout.start, layout.end, page.stats, [b.text for b in page.blocks], page.hits)
     assert [lines[i] for i, flag in enumerate(items) if flag] == bullets
+
+
+def _dated_card(kicker, title, author, summary, date="Tuesday November 19, 2019"):
+    return [kicker, title, author, date, summary]
+
+
+DATED_FEED = [
+    *_dated_card("Britain", "First election debate was a shambles", "Tom Rogan",
+                 "The first leaders' debate of the campaign was a shambles from start to finish, and neither man gained from it."),
+    *_dated_card("Impeachment", "Why the pivot to bribery is a bust", "Tiana Lowe",
+                 "The core of the question has always rested on a simple exchange, and the witnesses have not shown one so far."),
+    *_dated_card("Congress", "It does not matter who leaked to the media", "Kaylee McGhee",
+                 "The officer made it clear in his testimony before the committee on Tuesday that he took his concerns upward."),
+    *_dated_card("Business", "Boycotting the chicken chain is silly", "Kimberly Ross",
+                 "Monday's news that the restaurant would no longer donate to some organisations set off a boycott on both sides."),
+]
+
+
+def test_a_feed_of_dated_teasers_under_the_story_goes_whole():
+    lines = ["Mayor resigns", *INTRO, *SECTIONS.values(), "More from the Examiner", *DATED_FEED, "Privacy Policy"]
+    layout = pipeline.analyse(_page(lines))
+    first = lines.index(DATED_FEED[0])
+    assert layout.end <= first
+    feed = range(lines.index(DATED_FEED[3]), lines.index(DATED_FEED[-1]) + 1)
+    assert all(layout.verdicts[i] is not None and layout.verdicts[i].rule == "dated-feed" for i in feed)
+    cleaned = clean("\n".join(lines))
+    assert all(p in cleaned for p in SECTIONS.values())
+    assert not any(s in cleaned for s in DATED_FEED[4::5])
+
+
+def test_a_story_with_dated_entries_or_a_table_of_years_is_no_dated_feed():
+    from cleaner.heuristics import dated_feeds
+
+    # a timeline's dates differ; a table's bare years are no card's date
+    timeline = []
+    for day, text in zip((12, 13, 14, 15), SECTIONS.values()):
+        timeline += [f"Tuesday November {day}, 2019", text]
+    table = []
+    for n, title in enumerate(SECTIONS, 1):
+        table += ["1913", f"4{n}", title]
+    for lines in (timeline, table):
+        page = _page(lines)
+        dates, inside = dated_feeds(page.norms, page.stats, page.hits)
+        assert not any(dates) and not any(inside)
