@@ -30,6 +30,7 @@ SHORT_LINE_RUN = Heuristic("short-line-run", "in a run of short title-like lines
 NOT_PROSE = Heuristic("not-prose", "too short or too list-like to be article text")
 LINE_MODEL = Heuristic("line-model", "the line model scores it as boilerplate")
 PAGE_TITLE = Heuristic("page-title", "the page's title: the headline with the site's name")
+BREADCRUMB_TITLE = Heuristic("breadcrumb-title", "the headline again, after a breadcrumb trail or section label")
 TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
 TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more link: another story's teaser")
 CARD_RUN = Heuristic("card-run", "in a feed of story cards, each showing its title twice")
@@ -502,6 +503,30 @@ def is_page_title(norm: str, headline: str) -> bool:
     if norm.endswith(headline):
         return bool(_SITE_PREFIX.match(norm[: -len(headline)]))
     return False
+
+
+# A breadcrumb trail run into the headline ("Home News Business News Ascom
+# and Dräger introduce …", "Blog » News » open3 » …"): a few words of
+# labels, capitalised or with separators, then the headline's own text.
+BREADCRUMB_MAX_WORDS = 6
+BREADCRUMB_HEADLINE_MIN_WORDS = 4
+# how far under a trail taken for the headline the headline alone is looked for
+BREADCRUMB_REACH = 3
+_BREADCRUMB_SEPARATORS = frozenset("|»>/›")
+_WORD_RE = re.compile(r"\w+")
+
+
+def is_breadcrumb_title(text: str, headline: str) -> bool:
+    """The headline with a breadcrumb trail or section label before it ("Home News <headline>")."""
+    text, headline = text.strip(), headline.strip()
+    if len(_WORD_RE.findall(headline)) < BREADCRUMB_HEADLINE_MIN_WORDS or text == headline or not text.endswith(headline):
+        return False
+    trail = text[: -len(headline)].strip()
+    words = _WORD_RE.findall(trail)
+    if not 1 <= len(words) <= BREADCRUMB_MAX_WORDS or trail.endswith(":"):
+        return False  # "… unter dem Motto: <headline>" quotes it in a sentence
+    # labels are capitalised; a sentence leading into the headline is not
+    return any(c in _BREADCRUMB_SEPARATORS for c in trail) or all(w[0].isupper() or w.isdigit() or len(w) <= 3 for w in words)
 
 
 def region_weight(score: float, s: TextStats, hit) -> float:

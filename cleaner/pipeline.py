@@ -339,11 +339,20 @@ def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
             elif verdicts[i] is None:
                 verdicts[i] = Verdict(H.LINE_MODEL.id, f"{H.LINE_MODEL.reason} (p={p:.2f}: {linemodel.explain(page, layout, i)})")
     # the page's <title> ("Headline - Site") says the headline again
+    # and a breadcrumb trail run into the headline says it again too; when
+    # the block taken for the headline is that trail, the headline under it stays
     if layout.headline is not None:
         headline = page.norms[layout.headline]
+        headline_text = page.blocks[layout.headline].text
         for i in range(n):
             if verdicts[i] is None and H.is_page_title(page.norms[i], headline):
                 verdicts[i] = Verdict(H.PAGE_TITLE.id, H.PAGE_TITLE.reason)
+            elif verdicts[i] is None and i != layout.headline and H.is_breadcrumb_title(page.blocks[i].text, headline_text):
+                verdicts[i] = Verdict(H.BREADCRUMB_TITLE.id, H.BREADCRUMB_TITLE.reason)
+        for j in range(layout.headline + 1, min(n, layout.headline + 1 + H.BREADCRUMB_REACH)):
+            if verdicts[j] is None and H.is_breadcrumb_title(headline_text, page.blocks[j].text):
+                verdicts[layout.headline] = Verdict(H.BREADCRUMB_TITLE.id, H.BREADCRUMB_TITLE.reason)
+                break
     # a block repeated (the headline shown twice, a teaser) is kept once;
     # but a line the story's prose region itself repeats (a recipe's "Eat
     # every 2-3 hours" under each meal, its "Pre-Workout Meal" subheadings, a

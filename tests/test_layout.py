@@ -587,3 +587,23 @@ def test_a_story_with_dated_entries_or_a_table_of_years_is_no_dated_feed():
         page = _page(lines)
         dates, inside = dated_feeds(page.norms, page.stats, page.hits)
         assert not any(dates) and not any(inside)
+
+
+def test_a_breadcrumb_trail_run_into_the_headline_goes_and_the_headline_stays():
+    headline = "A day in the old port town"
+    lines = ["Home", "Share this:", f"Home News Travel Guides {headline}", headline, *INTRO, *SECTIONS.values()]
+    document = clean_document("\n".join(lines))
+    kept = [b.text for b in document.kept]
+    assert headline in kept and f"Home News Travel Guides {headline}" not in kept
+    assert any(r.rule == "breadcrumb-title" for r in document.removed)
+
+
+def test_a_sentence_that_leads_into_the_headline_is_no_breadcrumb():
+    from cleaner.heuristics import is_breadcrumb_title
+
+    headline = "Keep our rivers clean!"
+    assert is_breadcrumb_title(f"Home » Events » {headline}", headline)
+    assert is_breadcrumb_title(f"3. {headline}", headline)
+    assert not is_breadcrumb_title(f"Children paint a poster under the motto: {headline}", headline)
+    assert not is_breadcrumb_title(f"The minister opened the {headline}", headline)
+    assert not is_breadcrumb_title("Home News Brexit", "Brexit")  # a one-word headline is anyone's ending
