@@ -34,6 +34,7 @@ BREADCRUMB_TITLE = Heuristic("breadcrumb-title", "the headline again, after a br
 TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
 TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more link: another story's teaser")
 CARD_RUN = Heuristic("card-run", "in a feed of story cards, each showing its title twice")
+AUTHOR_BIO = Heuristic("author-bio", "a biography of the author or publisher: a byline's name, then is / ist / est …")
 DATED_FEED = Heuristic("dated-feed", "in a feed of dated teasers, the same date on card after card")
 # An author box's heading is found by its shape (an intro and a capitalised
 # name), which a rule file's pattern cannot see: rules read the lower-cased
@@ -98,6 +99,17 @@ AUTHOR_BOX_MIN_NAME_WORDS = 2
 AUTHOR_BOX_MAX_NAME_WORDS = 4
 # the blocks under the heading that hold the biography (a name line, the bio)
 AUTHOR_BIO_BLOCKS = 3
+
+# An author's biography with no heading: a block that opens with the name a
+# byline of the page gives, then a verb ("Brigit Katz is a freelance writer
+# based in Toronto.", "Inga Buller ist Head of Social & Community bei CHIP.").
+AUTHOR_BIO_VERBS_FILE = Path(__file__).parent / "data" / "author_bio_verbs.txt"
+AUTHOR_BIO_MIN_WORDS = 6
+# a block that is the name alone ("Dallas Robinson") is a byline too
+BARE_NAME_MAX_WORDS = 4
+# other blocks (bylines aside) that may name the author: none, a story that
+# names someone in its paragraphs is about them
+AUTHOR_BIO_MAX_MENTIONS = 0
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
 BYLINE_MAX_CHARS = 120
@@ -655,6 +667,48 @@ def author_box_name(text: str) -> str | None:
 def is_author_box_heading(text: str) -> bool:
     """"About Brigit Katz", "Über Moritz Bachmann", "Sobre Carlos Nadalim": an intro and a capitalised name."""
     return author_box_name(text) is not None
+
+
+@functools.lru_cache(maxsize=1)
+def _author_bio_pattern() -> re.Pattern:
+    verbs = sorted((re.escape(v) for v in word_list(AUTHOR_BIO_VERBS_FILE)), key=len, reverse=True)
+    name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word, as in a byline
+    return re.compile(rf"^(?P<name>{name}(?:\s+{name}){{1,3}})\s+(?i:{'|'.join(verbs)})\s")
+
+
+def author_bios(blocks, stats: list[TextStats], hits) -> list[int]:
+    """Blocks that open with a byline's name and a verb: the author's biography.
+
+    The name must stand in a byline of the page ("By Brigit Katz", "von Inga
+    Buller") or alone on a line ("Dallas Robinson"): a story's sentence about
+    someone ("Neil Patrick Harris ist bekannt für …") names no byline.
+    """
+    found = []
+    bylines = None
+    for i, block in enumerate(blocks):
+        if hits[i] is not None or stats[i].words < AUTHOR_BIO_MIN_WORDS:
+            continue
+        match = _author_bio_pattern().match(block.text.strip())
+        if match is None or not all(w[0].isupper() for w in match.group("name").split()):
+            continue
+        if bylines is None:  # read only on a page with a candidate
+            bylines = {k for k, b in enumerate(blocks) if is_byline(b.text) or _bare_name(b.text, stats[k])}
+        name = match.group("name")
+        if not any(name in blocks[k].text for k in bylines if k != i):
+            continue
+        # the story does not talk about its author: a name its other
+        # paragraphs give ("Hong Kong", "Freie Software", a restaurant's
+        # name on a line of its own) is what the story is about
+        mentions = sum(1 for k, b in enumerate(blocks) if k != i and k not in bylines and name in b.text)
+        if mentions <= AUTHOR_BIO_MAX_MENTIONS:
+            found.append(i)
+    return found
+
+
+def _bare_name(text: str, s: TextStats) -> bool:
+    """A line that is a name alone: two to four capitalised words, no digits."""
+    words = text.split()
+    return 2 <= len(words) <= BARE_NAME_MAX_WORDS and s.digits == 0 and all(w[0].isupper() for w in words)
 
 
 @functools.lru_cache(maxsize=1)

@@ -40,7 +40,8 @@ class Page:
     lang: str | None
     rulesets: tuple[str, ...]
     # another story's teaser, by the heuristic that says so (a run of glued
-    # teasers, a summary closed by its read-more link), else None
+    # teasers, a summary closed by its read-more link), or the author's
+    # biography, else None
     teasers: list[H.Heuristic | None]
     cards: list[int]  # a card of a feed of story cards: the feed's number of cards, else 0 (heuristics.card_runs)
     card_summaries: list[bool]  # a card's summary paragraph in a feed of title-case cards
@@ -116,6 +117,9 @@ def read_page(blocks: list[Block], rulesets: tuple[RuleSet, ...], url: str | Non
         H.TEASER_RUN if run else H.TEASER_LINK if link and hit is None else None
         for run, link, hit in zip(H.teaser_runs(stats), closed, hits)
     ]
+    # the author's biography under the story goes like another story's teaser
+    for i in H.author_bios(blocks, stats, hits):
+        teasers[i] = teasers[i] or H.AUTHOR_BIO
     recognised = tuple(rs.id for rs in active if rs.scope != "generic")
     cards, card_summaries = H.card_runs(norms, stats)
     return Page(blocks, norms, stats, hits, lang, recognised, teasers, cards, card_summaries)
@@ -286,7 +290,7 @@ def _title_like(stats) -> list[bool]:
 
 # Heuristic verdicts the line model does not judge again: what follows a tail
 # marker, and the teasers of other stories.
-_FINAL_HEURISTICS = frozenset((H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id, H.DATED_FEED.id))
+_FINAL_HEURISTICS = frozenset((H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id, H.DATED_FEED.id, H.AUTHOR_BIO.id))
 
 
 def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:

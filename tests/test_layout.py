@@ -417,7 +417,9 @@ def test_an_author_box_closes_the_story_with_its_biography():
     kept = [b.text for b in doc.kept]
     assert kept[-1] == story[-1] and BIO not in kept
     reasons = {r.text: r.rule for r in doc.removed}
-    assert reasons["About Jane Doe"] == "author-box" and reasons[BIO] == "tail-section"
+    # the heading closes the story; the biography under it names its author
+    assert reasons["About Jane Doe"] == "author-box" and reasons[BIO] == "author-bio"
+    assert reasons["Read more from this author"] == "tail-section"
 
 
 def test_the_rules_know_the_author_box_heading_in_several_languages():
@@ -607,3 +609,27 @@ def test_a_sentence_that_leads_into_the_headline_is_no_breadcrumb():
     assert not is_breadcrumb_title(f"Children paint a poster under the motto: {headline}", headline)
     assert not is_breadcrumb_title(f"The minister opened the {headline}", headline)
     assert not is_breadcrumb_title("Home News Brexit", "Brexit")  # a one-word headline is anyone's ending
+
+
+def test_the_authors_biography_under_the_story_goes_by_the_bylines_name():
+    bio = "Brigit Katz is a freelance writer based in Toronto. Her work has appeared in many publications."
+    lines = ["A day in the old port town", "By Brigit Katz", *INTRO, *SECTIONS.values(), bio]
+    document = clean_document("\n".join(lines))
+    assert bio not in [b.text for b in document.kept]
+    assert [r.rule for r in document.removed if r.index == lines.index(bio)] == ["author-bio"]
+    assert "By Brigit Katz" in [b.text for b in document.kept]  # the byline itself stays
+
+
+def test_a_paragraph_about_someone_the_story_names_is_no_biography():
+    from cleaner.heuristics import author_bios
+
+    # the name stands alone on a line (a list's heading) and the story's
+    # other paragraphs name him too: he is what the story is about
+    about = "Ben Whishaw is a versatile British actor who has worked in film, theatre and television for years."
+    lines = ["The best actors of the decade", *INTRO, "Ben Whishaw", about,
+             "Critics say Ben Whishaw gave the strongest performance of the festival this year.", *SECTIONS.values()]
+    page = _page(lines)
+    assert author_bios(page.blocks, page.stats, page.hits) == []
+    # and with no byline of that name at all, nothing is a biography
+    page = _page(["A day in the old port town", *INTRO, "Maria Lopez is the harbour master and has worked here for thirty years."])
+    assert author_bios(page.blocks, page.stats, page.hits) == []
