@@ -27,8 +27,12 @@ CATEGORIES = (
     "comment-form", "comments", "captcha", "ad", "image-placeholder", "related",
     "most-read", "next-post", "share", "follow", "newsletter", "cookie",
     "navigation", "login", "search", "footer", "copyright", "date-header",
-    "read-more", "paywall", "print", "tags", "author-box", "other",
+    "read-more", "paywall", "print", "tags", "author-box", "stock-photo-credit", "other",
 )
+# A picture's credit that names a stock-photo agency ("Quelle: jorisvo /
+# Fotolia.com") is never the story's source, even where a keep rule for
+# source lines ("Quelle: dpa") also matches it: this category outranks keep.
+OUTRANKS_KEEP = frozenset(("stock-photo-credit",))
 DEFAULT_MAX_CHARS = 160
 MAX_PATTERN_CHARS = 2000
 # Limits that keep a hostile rule file from exhausting the parser (see _nesting_problems).
@@ -600,8 +604,9 @@ class Matcher:
         if not found:
             return None
         # a keep rule (attribution: "Source : AFP") wins over drop rules that
-        # also match, e.g. an image-credit pattern; otherwise load order decides
-        return min(found, key=lambda r: (r.action != "keep", self._order[r.id]))
+        # also match, e.g. an agency's picture credit ("AFP/dpa"), but not
+        # over a stock-photo agency's credit; otherwise load order decides
+        return min(found, key=lambda r: (r.category not in OUTRANKS_KEEP, r.action != "keep", self._order[r.id]))
 
     def glued_labels(self, text: str) -> Rule | None:
         """The first label's rule when a block is two or more `line` phrases run together.

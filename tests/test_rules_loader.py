@@ -233,3 +233,16 @@ def test_moderate_nesting_is_plain_toml(tmp_path):
     # nesting within the limit parses; the unknown key is what is wrong
     path = write(tmp_path, "nest.toml", HEAD.format(set_id="s") + "x = " + "[" * 10 + "]" * 10 + "\n" + RULE.format(rule_id="r"))
     assert problems([path]) == [f"{path}:4: unknown key 'x' in [ruleset]"]
+
+
+def test_a_stock_photo_credit_outranks_the_source_line_keep_rule():
+    from cleaner import pipeline
+    from cleaner.normalize import normalize
+    from cleaner.rules import Matcher
+
+    matcher = Matcher(pipeline.default_rulesets())
+    credit = "Quelle: jorisvo / Fotolia.com"
+    assert matcher.match(normalize(credit), credit).category == "stock-photo-credit"
+    # an agency's credit line keeps its attribution
+    for line in ("Quelle: dpa/lno", "AFP/dpa", "Source : BFMTV"):
+        assert matcher.match(normalize(line), line).action == "keep", line
