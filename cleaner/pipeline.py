@@ -378,12 +378,19 @@ def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
             fixed = seen == layout.headline or layout.protected[seen]
             if seen not in in_region and i in in_region and not fixed:
                 kept_copy[page.norms[i]] = i
+    # A block said twice in a row, though, is the page's doubling (a
+    # headline or a pull quote shown as text and again as its caption), not
+    # the story's refrain: the second copy goes even inside the region.
+    previous = None  # the last block kept so far
     for i in range(n):
         if verdicts[i] is None and page.stats[i].words:
             kept = kept_copy[page.norms[i]]
             story_repeat = kept in in_region and i in in_region
-            if kept != i and not story_repeat:
+            doubled = previous is not None and page.norms[previous] == page.norms[i]
+            if kept != i and (not story_repeat or doubled):
                 verdicts[i] = Verdict(H.DUPLICATE.id, H.DUPLICATE.reason)
+            else:
+                previous = i
     return verdicts
 
 

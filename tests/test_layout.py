@@ -633,3 +633,14 @@ def test_a_paragraph_about_someone_the_story_names_is_no_biography():
     # and with no byline of that name at all, nothing is a biography
     page = _page(["A day in the old port town", *INTRO, "Maria Lopez is the harbour master and has worked here for thirty years."])
     assert author_bios(page.blocks, page.stats, page.hits) == []
+
+
+def test_a_paragraph_said_twice_in_a_row_is_kept_once_even_in_the_story():
+    quote = "“We had no idea the fleet would come back so early,” said the harbour master on Monday."
+    paragraphs = list(SECTIONS.values())
+    lines = ["A day in the old port town", *INTRO, *paragraphs[:3], quote, quote, *paragraphs[3:]]
+    cleaned = clean("\n".join(lines))
+    assert cleaned.count(quote) == 1
+    # a refrain the story says again further on stays twice
+    lines = ["A day in the old port town", *INTRO, quote, *paragraphs, quote]
+    assert clean("\n".join(lines)).count(quote) == 2
