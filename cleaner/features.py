@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_WORD = re.compile(r"\w+")
+WORD = re.compile(r"\w+")  # a word, as every count of words here and in heuristics takes it
 # Shorter words are mostly function words the stop lists miss.
 _TOPIC_MIN_CHARS = 4
 _DIGIT = re.compile(r"\d")
@@ -154,7 +154,7 @@ def guess_language(texts, counted=None) -> str | None:
 def language_hits(text: str) -> tuple[int, tuple[tuple[str, int], ...]]:
     """(words in the text, stop-word hits per language) for guess_language."""
     index = _languages_of_word()
-    words = _WORD.findall(text.lower())
+    words = WORD.findall(text.lower())
     counts: dict[str, int] = {}
     for word in words:
         langs = index.get(word)
@@ -193,7 +193,7 @@ class TextStats:
 
 
 def text_stats(text: str, stop: frozenset[str]) -> TextStats:
-    words = _WORD.findall(text)
+    words = WORD.findall(text)
     joins = len(_JOIN.findall(text))
     lower = [w.lower() for w in words]
     letters_upper = text.upper()

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .features import TextStats, word_list
+from .features import WORD, TextStats, word_list
 from .normalize import content_end, normalize
 from .rules import Rule
 
@@ -105,11 +105,10 @@ AUTHOR_BIO_BLOCKS = 3
 # based in Toronto.", "Inga Buller ist Head of Social & Community bei CHIP.").
 AUTHOR_BIO_VERBS_FILE = Path(__file__).parent / "data" / "author_bio_verbs.txt"
 AUTHOR_BIO_MIN_WORDS = 6
-# a block that is the name alone ("Dallas Robinson") is a byline too
+# a block that is the name alone ("Dallas Robinson"), this many blocks above
+# the biography at most, names the author too
 BARE_NAME_MAX_WORDS = 4
-# other blocks (bylines aside) that may name the author: none, a story that
-# names someone in its paragraphs is about them
-AUTHOR_BIO_MAX_MENTIONS = 0
+AUTHOR_BIO_NAME_REACH = 2
 
 BYLINE_INTROS_FILE = Path(__file__).parent / "data" / "keep" / "byline_intros.txt"
 BYLINE_MAX_CHARS = 120
@@ -227,8 +226,8 @@ def ends_in_read_more(text: str, norm: str) -> bool:
 def card_runs(norms: list[str], stats: list[TextStats]) -> tuple[list[int], list[bool]]:
     """The cards of feeds of story cards, each card showing its title twice, and their summaries.
 
-    The first list gives, for each block of a card, the number of cards in
-    its feed (0 for a block of no card).
+    The first list gives, for each block of a card, the number of cards
+    (distinct titles) in its feed, 0 for a block of no card.
 
     A card's title comes as its link and again as its heading, with a label
     between ("Koala Rescued From Bushfire", "A NATIONAL TRAGEDY", "Koala
@@ -314,7 +313,10 @@ def dated_feeds(norms: list[str], stats: list[TextStats], hits) -> tuple[list[bo
             continue
         chain = [places[0]]
         for i in places[1:] + [n + CARD_RUN_GAP + 1]:  # a sentinel closes the last chain
-            if i - chain[-1] <= CARD_RUN_GAP:
+            # a card holds one summary at most: the story's own paragraphs
+            # under its date line ("19 November 2019", then the story, then a
+            # feed of today's cards) are no card's
+            if i - chain[-1] <= CARD_RUN_GAP and sum(1 for k in range(chain[-1] + 1, i) if strong_prose(stats[k])) <= 1:
                 chain.append(i)
                 continue
             if len(chain) >= DATED_FEED_MIN:
@@ -413,6 +415,10 @@ LIST_INTRO_MIN_WORDS = 4
 LIST_ITEM_MAX_WORDS = 15
 LIST_MIN_ITEMS = 3
 LIST_MAX_ITEMS = 40
+# an item this long, with this share of stop words, no figures and no full
+# stop reads as a headline; a run of mostly such items is a list of links
+LIST_HEADLINE_MIN_WORDS = 5
+LIST_HEADLINE_MIN_STOP_RATIO = 0.2
 
 
 def introduced_lists(start: int, end: int, stats: list[TextStats], texts: list[str], hits) -> list[bool]:
@@ -436,10 +442,19 @@ def introduced_lists(start: int, end: int, stats: list[TextStats], texts: list[s
             if texts[j].rstrip().endswith(":"):
                 break
             j += 1
-        if LIST_MIN_ITEMS <= j - i - 1 <= LIST_MAX_ITEMS:
-            for k in range(i + 1, j):
+        listed = range(i + 1, j)
+        # a list of other stories' headlines ("Here is what else our
+        # reporters have been working on:") is no list of the story's
+        headlines = sum(1 for k in listed if _reads_as_headline(stats[k]))
+        if LIST_MIN_ITEMS <= len(listed) <= LIST_MAX_ITEMS and headlines * 2 <= len(listed):
+            for k in listed:
                 items[k] = True
     return items
+
+
+def _reads_as_headline(s: TextStats) -> bool:
+    """Words of a sentence with no full stop and no figures: another story's headline, not a list item."""
+    return s.words >= LIST_HEADLINE_MIN_WORDS and not s.sentence_end and s.digits == 0 and s.stop_ratio >= LIST_HEADLINE_MIN_STOP_RATIO
 
 
 def between_prose(i: int, stats: list[TextStats], hits) -> bool:
@@ -524,17 +539,17 @@ BREADCRUMB_MAX_WORDS = 6
 BREADCRUMB_HEADLINE_MIN_WORDS = 4
 # how far under a trail taken for the headline the headline alone is looked for
 BREADCRUMB_REACH = 3
+# (a trail may end in its separator, with no space after it: "Blog » News »")
 _BREADCRUMB_SEPARATORS = frozenset("|»>/›")
-_WORD_RE = re.compile(r"\w+")
 
 
 def is_breadcrumb_title(text: str, headline: str) -> bool:
     """The headline with a breadcrumb trail or section label before it ("Home News <headline>")."""
     text, headline = text.strip(), headline.strip()
-    if len(_WORD_RE.findall(headline)) < BREADCRUMB_HEADLINE_MIN_WORDS or text == headline or not text.endswith(headline):
+    if len(WORD.findall(headline)) < BREADCRUMB_HEADLINE_MIN_WORDS or text == headline or not text.endswith(headline):
         return False
     trail = text[: -len(headline)].strip()
-    words = _WORD_RE.findall(trail)
+    words = WORD.findall(trail)
     if not 1 <= len(words) <= BREADCRUMB_MAX_WORDS or trail.endswith(":"):
         return False  # "… unter dem Motto: <headline>" quotes it in a sentence
     # labels are capitalised; a sentence leading into the headline is not
@@ -673,36 +688,60 @@ def is_author_box_heading(text: str) -> bool:
 def _author_bio_pattern() -> re.Pattern:
     verbs = sorted((re.escape(v) for v in word_list(AUTHOR_BIO_VERBS_FILE)), key=len, reverse=True)
     name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word, as in a byline
-    return re.compile(rf"^(?P<name>{name}(?:\s+{name}){{1,3}})\s+(?i:{'|'.join(verbs)})\s")
+    particle = "(?:" + "|".join(sorted(_NAME_PARTICLES)) + ")"
+    words = rf"{name}(?:\s+(?:{particle}\s+){{0,2}}{name}){{1,3}}"
+    return re.compile(rf"^(?P<name>{words})\s+(?i:{'|'.join(verbs)})\s")
 
 
 def author_bios(blocks, stats: list[TextStats], hits) -> list[int]:
-    """Blocks that open with a byline's name and a verb: the author's biography.
+    """Blocks that open with the author's name and a verb: the author's biography.
 
-    The name must stand in a byline of the page ("By Brigit Katz", "von Inga
-    Buller") or alone on a line ("Dallas Robinson"): a story's sentence about
-    someone ("Neil Patrick Harris ist bekannt für …") names no byline.
+    The name must be a byline's ("By Brigit Katz", "von Inga Buller"), or
+    stand alone on a line right above ("Dallas Robinson", then "Dallas
+    Robinson is a freelance writer…", as an author box shows it). And the
+    story must not talk about that person: no other paragraph gives the
+    surname. A caption "Angela Merkel" over "Angela Merkel ist seit 2005
+    Bundeskanzlerin …" in a story about her, or "Neil Patrick Harris ist
+    bekannt für …" in a list of actors, is the story's.
     """
-    found = []
+    found, by_name_line = [], []
     bylines = None
+    blocks_with = None  # word -> the blocks that hold it, read on a page with a candidate
     for i, block in enumerate(blocks):
         if hits[i] is not None or stats[i].words < AUTHOR_BIO_MIN_WORDS:
             continue
         match = _author_bio_pattern().match(block.text.strip())
-        if match is None or not all(w[0].isupper() for w in match.group("name").split()):
+        if match is None:
             continue
-        if bylines is None:  # read only on a page with a candidate
-            bylines = {k for k, b in enumerate(blocks) if is_byline(b.text) or _bare_name(b.text, stats[k])}
         name = match.group("name")
-        if not any(name in blocks[k].text for k in bylines if k != i):
+        if not all(w[0].isupper() for w in name.split() if w not in _NAME_PARTICLES):
+            continue  # the pattern's class rules out Latin lower case only
+        if bylines is None:
+            bylines = [k for k, b in enumerate(blocks) if is_byline(b.text)]
+            blocks_with = {}
+            for k, b in enumerate(blocks):
+                for word in set(WORD.findall(b.text)):
+                    blocks_with.setdefault(word, []).append(k)
+        named_by = [k for k in bylines if k != i and name in blocks[k].text]
+        name_lines = [k for k in range(max(0, i - AUTHOR_BIO_NAME_REACH), i)
+                      if blocks[k].text.strip() == name and _bare_name(blocks[k].text, stats[k])]
+        if not named_by and not name_lines:
             continue
-        # the story does not talk about its author: a name its other
-        # paragraphs give ("Hong Kong", "Freie Software", a restaurant's
-        # name on a line of its own) is what the story is about
-        mentions = sum(1 for k, b in enumerate(blocks) if k != i and k not in bylines and name in b.text)
-        if mentions <= AUTHOR_BIO_MAX_MENTIONS:
-            found.append(i)
-    return found
+        named_by += name_lines
+        # a paragraph of the story naming the person (chrome such as "More
+        # by Brigit Katz", or a name line, does not count)
+        surname = WORD.findall(name)[-1]
+        if not any(k != i and k not in named_by and hits[k] is None and stats[k].words >= AUTHOR_BIO_MIN_WORDS
+                   for k in blocks_with.get(surname, ())):
+            if len(named_by) > len(name_lines):
+                found.append(i)
+            else:
+                by_name_line.append((i, name))
+    # a page has one author box: several people each under a line of their
+    # name are the story's list of them ("Ben Whishaw" / "Ben Whishaw ist …")
+    if len({name for _, name in by_name_line}) == 1:
+        found += [i for i, _ in by_name_line]
+    return sorted(found)
 
 
 def _bare_name(text: str, s: TextStats) -> bool:

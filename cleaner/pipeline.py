@@ -43,7 +43,7 @@ class Page:
     # teasers, a summary closed by its read-more link), or the author's
     # biography, else None
     teasers: list[H.Heuristic | None]
-    cards: list[int]  # a card of a feed of story cards: the feed's number of cards, else 0 (heuristics.card_runs)
+    cards: list[int]  # a card of a feed of story cards: the feed's number of cards (titles), else 0 (heuristics.card_runs)
     card_summaries: list[bool]  # a card's summary paragraph in a feed of title-case cards
 
 
@@ -192,9 +192,10 @@ def analyse(page: Page) -> Layout:
         if entry and not verdicts[i]:
             weights[i] = 0.0
     start, end = H.densest_region(weights)
-    # the feed's blocks outside the story's region are other stories' teasers
-    for i in range(n):
-        if in_feed[i] and not start <= i < end and verdicts[i] is None:
+    # the feed's blocks under the story's region are other stories' teasers
+    # (above it, the feed may have taken a short story's own date line)
+    for i in range(max(end, start), n) if end > start else ():
+        if in_feed[i] and verdicts[i] is None:
             verdicts[i] = Verdict(H.DATED_FEED.id, H.DATED_FEED.reason)
     if end <= start:
         for i in range(n):

@@ -417,9 +417,7 @@ def test_an_author_box_closes_the_story_with_its_biography():
     kept = [b.text for b in doc.kept]
     assert kept[-1] == story[-1] and BIO not in kept
     reasons = {r.text: r.rule for r in doc.removed}
-    # the heading closes the story; the biography under it names its author
-    assert reasons["About Jane Doe"] == "author-box" and reasons[BIO] == "author-bio"
-    assert reasons["Read more from this author"] == "tail-section"
+    assert reasons["About Jane Doe"] == "author-box" and reasons[BIO] == "tail-section"
 
 
 def test_the_rules_know_the_author_box_heading_in_several_languages():
@@ -535,6 +533,43 @@ def test_an_introduced_list_ends_at_prose_at_the_next_intro_and_before_a_repeat(
     assert listed == TOUR[:3]
 
 
+def test_an_introduced_list_ends_before_an_item_it_already_holds():
+    from cleaner.heuristics import introduced_lists
+
+    intro = "You will find the dates of the whole tour below:"
+    lines = [*INTRO, *SECTIONS.values(), intro, *TOUR[:3], TOUR[0], "Photos", "Videos"]
+    page = _page(lines)
+    layout = pipeline.analyse(page)
+    items = introduced_lists(layout.start, layout.end, page.stats, [b.text for b in page.blocks], page.hits)
+    assert [lines[i] for i, flag in enumerate(items) if flag] == TOUR[:3]
+
+
+def test_an_intro_that_reads_as_no_prose_introduces_no_list():
+    from cleaner.heuristics import introduced_lists
+
+    paragraphs = list(SECTIONS.values())
+    # the widget stands inside the story's prose region, between paragraphs
+    lines = [*INTRO, *paragraphs[:4], "Follow our reporters on:", "Facebook page", "Instagram account", "Mastodon server", *paragraphs[4:]]
+    page = _page(lines)
+    layout = pipeline.analyse(page)
+    assert not any(introduced_lists(layout.start, layout.end, page.stats, [b.text for b in page.blocks], page.hits))
+
+
+def test_other_stories_headlines_under_a_colon_are_no_list():
+    from cleaner.heuristics import introduced_lists
+
+    headlines = [
+        "Council votes to close the old library in the spring",
+        "Fishermen fear the new quota will ruin the season",
+        "Why the ferry to the islands is late again this year",
+        "The mayor explains her plan for the empty harbour sheds",
+    ]
+    lines = [*INTRO, *SECTIONS.values(), "Here is what else our reporters have been working on this week:", *headlines]
+    page = _page(lines)
+    layout = pipeline.analyse(page)
+    assert not any(introduced_lists(layout.start, layout.end, page.stats, [b.text for b in page.blocks], page.hits))
+
+
 def test_a_bulleted_list_ends_where_its_bullets_do():
     from cleaner.heuristics import introduced_lists
 
@@ -607,6 +642,7 @@ def test_a_sentence_that_leads_into_the_headline_is_no_breadcrumb():
     assert is_breadcrumb_title(f"Home » Events » {headline}", headline)
     assert is_breadcrumb_title(f"3. {headline}", headline)
     assert not is_breadcrumb_title(f"Children paint a poster under the motto: {headline}", headline)
+    assert not is_breadcrumb_title(f"Motto: {headline}", headline)  # a label that quotes it
     assert not is_breadcrumb_title(f"The minister opened the {headline}", headline)
     assert not is_breadcrumb_title("Home News Brexit", "Brexit")  # a one-word headline is anyone's ending
 
@@ -633,6 +669,24 @@ def test_a_paragraph_about_someone_the_story_names_is_no_biography():
     # and with no byline of that name at all, nothing is a biography
     page = _page(["A day in the old port town", *INTRO, "Maria Lopez is the harbour master and has worked here for thirty years."])
     assert author_bios(page.blocks, page.stats, page.hits) == []
+
+
+def test_a_caption_over_a_paragraph_about_its_subject_is_no_biography():
+    from cleaner.heuristics import author_bios
+
+    lines = ["Chancellor visits the port", "Angela Merkel", "Angela Merkel ist seit 2005 Bundeskanzlerin und führt die Regierung.",
+             "Merkel sagte am Montag, der Hafen sei wichtig für das ganze Land.", *SECTIONS.values()]
+    page = _page(lines)
+    assert author_bios(page.blocks, page.stats, page.hits) == []
+    # several people each under a line of their name: the story's list of them
+    actors = ["Ben Whishaw", "Ben Whishaw is a versatile British actor who works in film and theatre.",
+              "Olivia Colman", "Olivia Colman is an English actress known for her roles in comedy and drama."]
+    page = _page(["The best actors of the decade", *INTRO, *actors, *SECTIONS.values()])
+    assert author_bios(page.blocks, page.stats, page.hits) == []
+    # one author box under the story: its biography goes
+    box = ["Dallas Robinson", "Dallas Robinson is a freelance writer living in Minneapolis."]
+    page = _page(["A day in the old port town", *INTRO, *SECTIONS.values(), *box])
+    assert author_bios(page.blocks, page.stats, page.hits) == [len(SECTIONS) + 3]
 
 
 def test_a_paragraph_said_twice_in_a_row_is_kept_once_even_in_the_story():
