@@ -34,6 +34,7 @@ BREADCRUMB_TITLE = Heuristic("breadcrumb-title", "the headline again, after a br
 TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
 TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more link: another story's teaser")
 CARD_RUN = Heuristic("card-run", "in a feed of story cards, each showing its title twice")
+NEWSLETTER_HEADING = Heuristic("newsletter-heading", "the heading of a newsletter box: a name ending in 'Newsletter' over its pitch")
 AUTHOR_BIO = Heuristic("author-bio", "a biography of the author or publisher: a byline's name, then is / ist / est …")
 DATED_FEED = Heuristic("dated-feed", "in a feed of dated teasers, the same date on card after card")
 # An author box's heading is found by its shape (an intro and a capitalised
@@ -541,6 +542,22 @@ BREADCRUMB_HEADLINE_MIN_WORDS = 4
 BREADCRUMB_REACH = 3
 # (a trail may end in its separator, with no space after it: "Blog » News »")
 _BREADCRUMB_SEPARATORS = frozenset("|»>/›")
+
+
+# A newsletter box's heading ("PC Gamer Newsletter", "Der FOCUS-Newsletter")
+# over the box's pitch, which a rule knows ("Sign up to get the best content
+# of the week…"). Alone, such a line could be a story's title; over the
+# pitch it is the box's.
+NEWSLETTER_HEADING_MAX_WORDS = 4
+
+
+def newsletter_headings(norms: list[str], stats: list[TextStats], hits) -> list[int]:
+    """Short lines ending in "newsletter" right above a newsletter rule hit."""
+    return [
+        i for i in range(len(norms) - 1)
+        if hits[i] is None and hits[i + 1] is not None and hits[i + 1].category == "newsletter"
+        and stats[i].words <= NEWSLETTER_HEADING_MAX_WORDS and norms[i].endswith("newsletter")
+    ]
 
 
 def is_breadcrumb_title(text: str, headline: str) -> bool:

@@ -168,6 +168,10 @@ def analyse(page: Page) -> Layout:
     for i, teaser in enumerate(page.teasers):
         if teaser is not None and verdicts[i] is None:
             verdicts[i] = Verdict(teaser.id, teaser.reason)
+    # so does a newsletter box's heading over the pitch a rule found
+    for i in H.newsletter_headings(page.norms, stats, hits):
+        if verdicts[i] is None:
+            verdicts[i] = Verdict(H.NEWSLETTER_HEADING.id, H.NEWSLETTER_HEADING.reason)
 
     # 2. the densest prose region
     scores = [0.0 if verdicts[i] else H.prose_score(s) for i, s in enumerate(stats)]
@@ -290,8 +294,12 @@ def _title_like(stats) -> list[bool]:
 
 
 # Heuristic verdicts the line model does not judge again: what follows a tail
-# marker, and the teasers of other stories.
-_FINAL_HEURISTICS = frozenset((H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id, H.DATED_FEED.id, H.AUTHOR_BIO.id))
+# marker, the teasers of other stories, the author's biography and a
+# newsletter box's heading.
+_FINAL_HEURISTICS = frozenset((
+    H.TAIL_SECTION.id, H.TEASER_RUN.id, H.TEASER_LINK.id, H.CARD_RUN.id, H.DATED_FEED.id, H.AUTHOR_BIO.id,
+    H.NEWSLETTER_HEADING.id,
+))
 
 
 def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:

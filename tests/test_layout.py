@@ -698,3 +698,14 @@ def test_a_paragraph_said_twice_in_a_row_is_kept_once_even_in_the_story():
     # a refrain the story says again further on stays twice
     lines = ["A day in the old port town", *INTRO, quote, *paragraphs, quote]
     assert clean("\n".join(lines)).count(quote) == 2
+
+
+def test_a_newsletter_boxs_heading_goes_with_its_pitch_and_alone_stays():
+    paragraphs = list(SECTIONS.values())
+    pitch = "Sign up to get the best content of the week, and great deals, as picked by the editors."
+    lines = ["A day in the old port town", *INTRO, *paragraphs[:4], "Harbour Weekly Newsletter", pitch, *paragraphs[4:]]
+    document = clean_document("\n".join(lines))
+    assert [r.rule for r in document.removed if r.text == "Harbour Weekly Newsletter"] == ["newsletter-heading"]
+    # with no pitch under it, the line is judged like any other
+    page = _page(["The Substack Newsletter", *INTRO, *paragraphs])
+    assert pipeline.H.newsletter_headings(page.norms, page.stats, page.hits) == []
