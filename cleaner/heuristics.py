@@ -34,7 +34,9 @@ BREADCRUMB_TITLE = Heuristic("breadcrumb-title", "the headline again, after a br
 TEASER_RUN = Heuristic("teaser-run", "one of a run of teasers, each a headline run into its summary")
 TEASER_LINK = Heuristic("teaser-read-more", "a summary closed by its read-more link: another story's teaser")
 CARD_RUN = Heuristic("card-run", "in a feed of story cards, each showing its title twice")
-NEWSLETTER_HEADING = Heuristic("newsletter-heading", "the heading of a newsletter box: a name ending in 'Newsletter' over its pitch")
+NEWSLETTER_HEADING = Heuristic(
+    "newsletter-heading", "the heading of a newsletter box: a name ending in 'Newsletter' over its pitch"
+)
 AUTHOR_BIO = Heuristic("author-bio", "a biography of the author or publisher: a byline's name, then is / ist / est …")
 DATED_FEED = Heuristic("dated-feed", "in a feed of dated teasers, the same date on card after card")
 # An author box's heading is found by its shape (an intro and a capitalised
@@ -455,7 +457,8 @@ def introduced_lists(start: int, end: int, stats: list[TextStats], texts: list[s
 
 def _reads_as_headline(s: TextStats) -> bool:
     """Words of a sentence with no full stop and no figures: another story's headline, not a list item."""
-    return s.words >= LIST_HEADLINE_MIN_WORDS and not s.sentence_end and s.digits == 0 and s.stop_ratio >= LIST_HEADLINE_MIN_STOP_RATIO
+    return (s.words >= LIST_HEADLINE_MIN_WORDS and not s.sentence_end and s.digits == 0
+            and s.stop_ratio >= LIST_HEADLINE_MIN_STOP_RATIO)
 
 
 def between_prose(i: int, stats: list[TextStats], hits) -> bool:
@@ -570,7 +573,9 @@ def is_breadcrumb_title(text: str, headline: str) -> bool:
     if not 1 <= len(words) <= BREADCRUMB_MAX_WORDS or trail.endswith(":"):
         return False  # "… unter dem Motto: <headline>" quotes it in a sentence
     # labels are capitalised; a sentence leading into the headline is not
-    return any(c in _BREADCRUMB_SEPARATORS for c in trail) or all(w[0].isupper() or w.isdigit() or len(w) <= 3 for w in words)
+    if any(c in _BREADCRUMB_SEPARATORS for c in trail):
+        return True
+    return all(w[0].isupper() or w.isdigit() or len(w) <= 3 for w in words)
 
 
 def region_weight(score: float, s: TextStats, hit) -> float:

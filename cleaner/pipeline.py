@@ -307,7 +307,8 @@ def judge(page: Page, threshold: float | None = None) -> list[Verdict | None]:
 
     Final without the model: rule hits, what follows a tail marker, the
     teasers of other stories (a run of glued teasers, a summary closed by its
-    read-more link, a feed of story cards or of dated teasers), the headline, the lead under it,
+    read-more link, a feed of story cards or of dated teasers), the author's
+    biography, a newsletter box's heading, the headline, the lead under it,
     attribution next to the article. For every other block the line model,
     which reads the heuristics' layout as evidence, has the last word; when
     it removes a block the heuristics kept, the removal says so. `threshold`,
