@@ -565,8 +565,9 @@ def newsletter_headings(norms: list[str], stats: list[TextStats], hits) -> list[
 
 def is_breadcrumb_title(text: str, headline: str) -> bool:
     """The headline with a breadcrumb trail or section label before it ("Home News <headline>")."""
+    # called for every block of every page: the cheap test first
     text, headline = text.strip(), headline.strip()
-    if len(WORD.findall(headline)) < BREADCRUMB_HEADLINE_MIN_WORDS or text == headline or not text.endswith(headline):
+    if text == headline or not text.endswith(headline) or len(WORD.findall(headline)) < BREADCRUMB_HEADLINE_MIN_WORDS:
         return False
     trail = text[: -len(headline)].strip()
     words = WORD.findall(trail)
@@ -648,13 +649,23 @@ def find_tail(start, end, scores, stats, hits) -> int | None:
 def _author_box_pattern() -> re.Pattern:
     intros = [re.escape(line).replace(r"\ ", r"\s+") for line in word_list(AUTHOR_BOX_INTROS_FILE)]
     intros.sort(key=len, reverse=True)  # "Acerca de" tried whole before any shorter intro
-    name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word, as in a byline
-    particle = "(?:" + "|".join(sorted(_NAME_PARTICLES)) + ")"
-    words = rf"{name}(?:\s+(?:{particle}\s+){{0,2}}{name}){{{AUTHOR_BOX_MIN_NAME_WORDS - 1},{AUTHOR_BOX_MAX_NAME_WORDS - 1}}}"
+    words = _name_pattern(AUTHOR_BOX_MIN_NAME_WORDS, AUTHOR_BOX_MAX_NAME_WORDS)
     return re.compile(rf"^(?i:{'|'.join(intros)})\s+(?P<name>{words})\s*:?$")
 
 
 _NAME_PARTICLES = frozenset("de da di do dos das del della van von der den du la le".split())
+_NAME_WORD = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word ("O'Neill", "J."), as in a byline
+
+
+def _name_pattern(fewest: int, most: int) -> str:
+    """A person's name of `fewest` to `most` capitalised words, particles ("van", "de") between."""
+    particle = "(?:" + "|".join(sorted(_NAME_PARTICLES)) + ")"
+    return rf"{_NAME_WORD}(?:\s+(?:{particle}\s+){{0,2}}{_NAME_WORD}){{{fewest - 1},{most - 1}}}"
+
+
+def _capitalised_name(name: str) -> bool:
+    """Every word of the name but its particles capitalised (the patterns' class rules out Latin lower case only)."""
+    return all(w[0].isupper() for w in name.split() if w not in _NAME_PARTICLES)
 
 
 def author_boxes(blocks, stats: list[TextStats], hits) -> list[int]:
@@ -695,10 +706,7 @@ def author_box_name(text: str) -> str | None:
     if found is None:
         return None
     name = found.group("name")
-    # the pattern's class rules out Latin lower case only ("About ōsaka ōtsu")
-    if not all(w[0].isupper() for w in name.split() if w not in _NAME_PARTICLES):
-        return None
-    return name
+    return name if _capitalised_name(name) else None  # not "About ōsaka ōtsu"
 
 
 def is_author_box_heading(text: str) -> bool:
@@ -709,10 +717,7 @@ def is_author_box_heading(text: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def _author_bio_pattern() -> re.Pattern:
     verbs = sorted((re.escape(v) for v in word_list(AUTHOR_BIO_VERBS_FILE)), key=len, reverse=True)
-    name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word, as in a byline
-    particle = "(?:" + "|".join(sorted(_NAME_PARTICLES)) + ")"
-    words = rf"{name}(?:\s+(?:{particle}\s+){{0,2}}{name}){{1,3}}"
-    return re.compile(rf"^(?P<name>{words})\s+(?i:{'|'.join(verbs)})\s")
+    return re.compile(rf"^(?P<name>{_name_pattern(2, 4)})\s+(?i:{'|'.join(verbs)})\s")
 
 
 def author_bios(blocks, stats: list[TextStats], hits) -> list[int]:
@@ -736,29 +741,33 @@ def author_bios(blocks, stats: list[TextStats], hits) -> list[int]:
         if match is None:
             continue
         name = match.group("name")
-        if not all(w[0].isupper() for w in name.split() if w not in _NAME_PARTICLES):
-            continue  # the pattern's class rules out Latin lower case only
+        if not _capitalised_name(name):
+            continue
         if bylines is None:
             bylines = [k for k, b in enumerate(blocks) if is_byline(b.text)]
             blocks_with = {}
             for k, b in enumerate(blocks):
                 for word in set(WORD.findall(b.text)):
                     blocks_with.setdefault(word, []).append(k)
-        named_by = [k for k in bylines if k != i and name in blocks[k].text]
+        naming_bylines = [k for k in bylines if k != i and name in blocks[k].text]
         name_lines = [k for k in range(max(0, i - AUTHOR_BIO_NAME_REACH), i)
                       if blocks[k].text.strip() == name and _bare_name(blocks[k].text, stats[k])]
-        if not named_by and not name_lines:
+        if not naming_bylines and not name_lines:
             continue
-        named_by += name_lines
         # a paragraph of the story naming the person (chrome such as "More
         # by Brigit Katz", or a name line, does not count)
         surname = WORD.findall(name)[-1]
-        if not any(k != i and k not in named_by and hits[k] is None and stats[k].words >= AUTHOR_BIO_MIN_WORDS
-                   for k in blocks_with.get(surname, ())):
-            if len(named_by) > len(name_lines):
-                found.append(i)
-            else:
-                by_name_line.append((i, name))
+        named_elsewhere = any(
+            k != i and k not in naming_bylines and k not in name_lines and hits[k] is None
+            and stats[k].words >= AUTHOR_BIO_MIN_WORDS
+            for k in blocks_with.get(surname, ())
+        )
+        if named_elsewhere:
+            continue
+        if naming_bylines:
+            found.append(i)
+        else:
+            by_name_line.append((i, name))
     # a page has one author box: several people each under a line of their
     # name are the story's list of them ("Ben Whishaw" / "Ben Whishaw ist …")
     if len({name for _, name in by_name_line}) == 1:
@@ -776,7 +785,8 @@ def _bare_name(text: str, s: TextStats) -> bool:
 def _byline_pattern() -> re.Pattern:
     intros = [re.escape(line).replace(r"\ ", r"\s*") for line in word_list(BYLINE_INTROS_FILE)]
     intros.sort(key=len, reverse=True)  # "written by" before "by"
-    name = r"[^\W\d_a-zß-ÿ][\w'’.-]*"  # a capitalised word ("O'Neill", "J.")
+    name = _NAME_WORD
+    # a byline's names may also be joined ("Ana y Luis", "Smith and Jones")
     particle = r"(?:de|da|di|do|dos|das|del|della|van|von|der|den|du|la|le|y|e|and|und|et)"
     return re.compile(
         rf"^(?i:{'|'.join(intros)})(?:\s+|(?<=:)\s*)(?P<name>{name})(?:\s+(?:{particle}\s+){{0,2}}{name}){{0,3}}"

@@ -198,9 +198,10 @@ def analyse(page: Page) -> Layout:
     start, end = H.densest_region(weights)
     # the feed's blocks under the story's region are other stories' teasers
     # (above it, the feed may have taken a short story's own date line)
-    for i in range(max(end, start), n) if end > start else ():
-        if in_feed[i] and verdicts[i] is None:
-            verdicts[i] = Verdict(H.DATED_FEED.id, H.DATED_FEED.reason)
+    if end > start:
+        for i in range(end, n):
+            if in_feed[i] and verdicts[i] is None:
+                verdicts[i] = Verdict(H.DATED_FEED.id, H.DATED_FEED.reason)
     if end <= start:
         for i in range(n):
             if verdicts[i] is None and scores[i] < H.OUTSIDE_MIN_SCORE:
